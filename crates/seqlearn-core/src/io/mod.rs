@@ -1,0 +1,4 @@
+//! File formats, all written atomically (temporary file, fsync, rename).
+
+pub mod atomic;
+pub mod safetensors;

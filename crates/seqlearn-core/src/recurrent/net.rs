@@ -1,0 +1,531 @@
+//! A stack of recurrent layers (`torch.nn.RNN/LSTM/GRU`): layout conversion, per-sequence
+//! lengths, input projections, directions in parallel, dropout between layers, the backward pass
+//! through time and the weight gradients.
+
+use super::config::{CellKind, RecurrentConfig};
+use super::direction::{self, DirCache, DirWeights, Dims, Ptr};
+use super::params::Parameters;
+use crate::error::{Error, Result};
+use crate::linalg::{gemm_raw, matmul_nn, matmul_nt, matmul_tn, MatMut, MatRef};
+use crate::parallel;
+use crate::rng::Rng;
+
+/// A batch of sequences as given by the user.
+#[derive(Clone, Copy, Debug)]
+pub struct SequenceBatch<'a> {
+    /// `[T, B, F]` (or `[B, T, F]` when `batch_first`), row-major.
+    pub data: &'a [f32],
+    /// The shape as given.
+    pub shape: &'a [usize],
+    /// Whether the batch dimension comes first.
+    pub batch_first: bool,
+}
+
+/// Options of [`RecurrentNet::forward_sequence`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ForwardOptions<'a> {
+    /// Per-sequence lengths (1..=T, any order); `None` = all T.
+    pub lengths: Option<&'a [usize]>,
+    /// Initial hidden state `[layers · D, B, out]`; zeros when `None`.
+    pub h0: Option<&'a [f32]>,
+    /// Initial cell state `[layers · D, B, H]` (LSTM); zeros when `None`.
+    pub c0: Option<&'a [f32]>,
+    /// Training mode: dropout between layers is applied.
+    pub training: bool,
+    /// Keep what backward needs (costs memory).
+    pub requires_grad: bool,
+}
+
+/// Result of a forward pass.
+#[derive(Clone, Debug)]
+pub struct ForwardOutput {
+    /// Top layer's output, zero at padded steps; `[T, B, D·out]` or `[B, T, D·out]`.
+    pub output: Vec<f32>,
+    /// Shape of `output`.
+    pub output_shape: [usize; 3],
+    /// Final hidden state of every layer and direction, `[layers · D, B, out]`.
+    pub h: Vec<f32>,
+    /// Shape of `h`.
+    pub h_shape: [usize; 3],
+    /// Final cell state (LSTM), `[layers · D, B, H]`.
+    pub c: Option<Vec<f32>>,
+    /// Shape of `c`.
+    pub c_shape: [usize; 3],
+}
+
+/// Result of a backward pass (parameter gradients accumulate in the parameters).
+#[derive(Clone, Debug)]
+pub struct BackwardOutput {
+    /// Gradient of the input, shaped like it.
+    pub grad_input: Vec<f32>,
+    /// Gradient of `h0`, `[layers · D, B, out]`.
+    pub grad_h0: Vec<f32>,
+    /// Gradient of `c0` (LSTM).
+    pub grad_c0: Option<Vec<f32>>,
+}
+
+struct LayerCache {
+    input: Vec<f32>,
+    /// Dropout mask (0 or 1/(1−p)) that was applied to this layer's input.
+    mask: Option<Vec<f32>>,
+    dirs: Vec<DirCache>,
+}
+
+struct ForwardCache {
+    steps: usize,
+    batch: usize,
+    batch_first: bool,
+    perm: Vec<usize>,
+    active: Vec<usize>,
+    layers: Vec<LayerCache>,
+}
+
+/// A recurrent stack with its parameters, gradients and the cache of the last training forward.
+pub struct RecurrentNet {
+    config: RecurrentConfig,
+    /// Parameters and their gradients.
+    pub params: Parameters,
+    cache: Option<ForwardCache>,
+    dropout_rng: Rng,
+}
+
+fn check_finite(arg: &str, v: &[f32]) -> Result<()> {
+    if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+        return Err(Error::invalid(arg, format!("expected finite values, found {} at flat index {i}", v[i])));
+    }
+    Ok(())
+}
+
+fn shape_str(s: &[usize]) -> String {
+    format!("{s:?}")
+}
+
+impl RecurrentNet {
+    /// A stack with freshly initialised parameters.
+    pub fn new(config: RecurrentConfig) -> Result<Self> {
+        config.validate()?;
+        let params = Parameters::new(&config);
+        let dropout_rng = Rng::new(config.seed ^ 0xD409_0u64.wrapping_mul(0x9E37_79B9));
+        Ok(RecurrentNet { config, params, cache: None, dropout_rng })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RecurrentConfig {
+        &self.config
+    }
+
+    /// Whether a forward pass with `requires_grad` is waiting for its backward.
+    pub fn has_cache(&self) -> bool {
+        self.cache.is_some()
+    }
+
+    /// Drops the cached forward state.
+    pub fn clear_cache(&mut self) {
+        self.cache = None;
+    }
+
+    /// Sets every gradient to zero.
+    pub fn zero_grad(&mut self) {
+        self.params.grad.fill(0.0);
+    }
+
+    fn dir_weights(&self, l: usize, d: usize) -> (DirWeights<'_>, &[f32], Vec<f32>) {
+        let cfg = &self.config;
+        let idx = self.params.index[l * cfg.directions() + d];
+        let data = &self.params.data;
+        let e = &self.params.entries;
+        let hid = cfg.hidden_size;
+        let gh = cfg.kind.gates() * hid;
+        let w_ih = &data[e[idx.w_ih].range()];
+        let w_hh = &data[e[idx.w_hh].range()];
+        let b_ih = idx.b_ih.map(|i| &data[e[i].range()]);
+        let b_hh = idx.b_hh.map(|i| &data[e[i].range()]);
+        // Biases folded into the input projection; GRU reset-after keeps b_hn apart.
+        let mut folded = vec![0.0f32; gh];
+        if let Some(b) = b_ih {
+            folded.copy_from_slice(b);
+        }
+        let gru_after = cfg.kind == CellKind::Gru && cfg.reset_after;
+        if let Some(b) = b_hh {
+            let upto = if gru_after { 2 * hid } else { gh };
+            for (f, v) in folded[..upto].iter_mut().zip(b) {
+                *f += *v;
+            }
+        }
+        let b_hn: &[f32] = if gru_after {
+            match b_hh {
+                Some(b) => &b[2 * hid..],
+                None => &ZEROS_HN.get_or_init(|| vec![0.0; 1 << 16])[..hid.min(1 << 16)],
+            }
+        } else {
+            &[]
+        };
+        let w_hr = idx.w_hr.map(|i| &data[e[i].range()]);
+        (DirWeights { w_hh, b_hn, w_hr }, w_ih, folded)
+    }
+
+    fn dims(&self, steps: usize, batch: usize, d: usize) -> Dims {
+        let cfg = &self.config;
+        Dims {
+            kind: cfg.kind,
+            reset_after: cfg.reset_after,
+            steps,
+            batch,
+            hidden: cfg.hidden_size,
+            out: cfg.out_size(),
+            proj: cfg.proj_size > 0,
+            reverse: d == 1,
+            out_stride: cfg.directions() * cfg.out_size(),
+            out_col: d * cfg.out_size(),
+        }
+    }
+
+    /// Runs the stack over a batch of sequences. With `requires_grad`, keeps what
+    /// [`RecurrentNet::backward_sequence`] needs (replacing any earlier cache).
+    pub fn forward_sequence(&mut self, input: SequenceBatch<'_>, opts: ForwardOptions<'_>) -> Result<ForwardOutput> {
+        let cfg = self.config.clone();
+        if input.shape.len() != 3 {
+            return Err(Error::invalid("input", format!("expected a 3-D tensor {}, got shape {}", if input.batch_first { "[batch, seq, features]" } else { "[seq, batch, features]" }, shape_str(input.shape))));
+        }
+        let (steps, batch) = if input.batch_first { (input.shape[1], input.shape[0]) } else { (input.shape[0], input.shape[1]) };
+        let feat = input.shape[2];
+        if feat != cfg.input_size {
+            return Err(Error::invalid("input", format!("expected input.shape[2] = inputSize = {}, got {} (shape {})", cfg.input_size, feat, shape_str(input.shape))));
+        }
+        if steps == 0 || batch == 0 {
+            return Err(Error::invalid("input", format!("expected non-empty sequence and batch dimensions, got shape {}", shape_str(input.shape))));
+        }
+        if input.data.len() != steps * batch * feat {
+            return Err(Error::invalid("input", format!("shape {} needs {} values, got {}", shape_str(input.shape), steps * batch * feat, input.data.len())));
+        }
+        check_finite("input", input.data)?;
+        let (ld, ho, hid) = (cfg.num_layers * cfg.directions(), cfg.out_size(), cfg.hidden_size);
+        let lengths: Vec<usize> = match opts.lengths {
+            None => vec![steps; batch],
+            Some(l) => {
+                if l.len() != batch {
+                    return Err(Error::invalid("lengths", format!("expected {batch} lengths (one per sequence), got {}", l.len())));
+                }
+                if let Some((i, v)) = l.iter().enumerate().find(|(_, v)| **v == 0 || **v > steps) {
+                    return Err(Error::invalid("lengths", format!("lengths[{i}] = {v} is out of range: expected 1..={steps} (the sequence dimension)")));
+                }
+                l.to_vec()
+            }
+        };
+        if let Some(h0) = opts.h0 {
+            if h0.len() != ld * batch * ho {
+                return Err(Error::invalid("h0", format!("expected shape {} ({} values), got {} values", shape_str(&[ld, batch, ho]), ld * batch * ho, h0.len())));
+            }
+            check_finite("h0", h0)?;
+        }
+        if let Some(c0) = opts.c0 {
+            if cfg.kind != CellKind::Lstm {
+                return Err(Error::invalid("c0", format!("only LSTM has a cell state; got c0 for {}", cfg.kind.name())));
+            }
+            if c0.len() != ld * batch * hid {
+                return Err(Error::invalid("c0", format!("expected shape {} ({} values), got {} values", shape_str(&[ld, batch, hid]), ld * batch * hid, c0.len())));
+            }
+            check_finite("c0", c0)?;
+        }
+
+        // Sort by length, longest first (stable), so active rows form a prefix at every step.
+        let mut perm: Vec<usize> = (0..batch).collect();
+        perm.sort_by(|&a, &b| lengths[b].cmp(&lengths[a]));
+        let sorted: Vec<usize> = perm.iter().map(|&i| lengths[i]).collect();
+        let active: Vec<usize> = (0..steps).map(|t| sorted.iter().take_while(|&&l| l > t).count()).collect();
+
+        let x = gather_rows(input.data, steps, batch, feat, input.batch_first, &perm);
+        let lstm = cfg.kind == CellKind::Lstm;
+        let mut h_all = vec![0.0f32; ld * batch * ho];
+        let mut c_all = vec![0.0f32; if lstm { ld * batch * hid } else { 0 }];
+        if let Some(h0) = opts.h0 {
+            permute_state(h0, &mut h_all, ld, batch, ho, &perm, false);
+        }
+        if let Some(c0) = opts.c0 {
+            permute_state(c0, &mut c_all, ld, batch, hid, &perm, false);
+        }
+
+        let keep = opts.requires_grad;
+        let dirs = cfg.directions();
+        let width = dirs * ho;
+        let rows = steps * batch;
+        let mut layers = Vec::new();
+        let mut layer_in = x;
+        let mut out = Vec::new();
+        let mut mask_for_next: Option<Vec<f32>> = None;
+        let threads = parallel::num_threads();
+        parallel::install(|| -> Result<()> {
+            for l in 0..cfg.num_layers {
+                let in_size = cfg.layer_input_size(l);
+                out = vec![0.0f32; rows * width];
+                let out_ptr = Ptr::of(&mut out);
+                let mut dir_gates = Vec::with_capacity(dirs);
+                for d in 0..dirs {
+                    let (_, w_ih, folded) = self.dir_weights(l, d);
+                    let gh = folded.len();
+                    let mut gates = vec![0.0f32; rows * gh];
+                    for row in gates.chunks_exact_mut(gh) {
+                        row.copy_from_slice(&folded);
+                    }
+                    matmul_nt(rows, gh, in_size, &layer_in, w_ih, &mut gates, true, threads);
+                    dir_gates.push(gates);
+                }
+                let per_dir = (threads / dirs).max(1);
+                let run = |d: usize, gates: Vec<f32>, h: &mut [f32], c: &mut [f32]| {
+                    let (w, _, _) = self.dir_weights(l, d);
+                    direction::forward(&self.dims(steps, batch, d), &w, gates, &active, h, c, out_ptr, keep, per_dir)
+                };
+                let (h_layer, c_layer) = (&mut h_all[l * dirs * batch * ho..(l + 1) * dirs * batch * ho], if lstm { &mut c_all[l * dirs * batch * hid..(l + 1) * dirs * batch * hid] } else { &mut [][..] });
+                let caches: Vec<Option<DirCache>> = if dirs == 2 {
+                    let g1 = dir_gates.pop().unwrap();
+                    let g0 = dir_gates.pop().unwrap();
+                    let (h0s, h1s) = h_layer.split_at_mut(batch * ho);
+                    let (c0s, c1s) = if lstm { c_layer.split_at_mut(batch * hid) } else { (&mut [][..], &mut [][..]) };
+                    let (a, b) = parallel::join(|| run(0, g0, h0s, c0s), || run(1, g1, h1s, c1s));
+                    vec![a, b]
+                } else {
+                    vec![run(0, dir_gates.pop().unwrap(), h_layer, c_layer)]
+                };
+                let mask = mask_for_next.take();
+                let next_mask = if l + 1 < cfg.num_layers && opts.training && cfg.dropout > 0.0 {
+                    let keep_p = 1.0 - cfg.dropout;
+                    let scale = 1.0 / keep_p;
+                    let mut m = vec![0.0f32; out.len()];
+                    for v in m.iter_mut() {
+                        *v = if self.dropout_rng.next_f32() < keep_p { scale } else { 0.0 };
+                    }
+                    for (o, v) in out.iter_mut().zip(&m) {
+                        *o *= *v;
+                    }
+                    Some(m)
+                } else {
+                    None
+                };
+                if keep {
+                    layers.push(LayerCache { input: std::mem::take(&mut layer_in), mask, dirs: caches.into_iter().map(|c| c.unwrap_or_default()).collect() });
+                }
+                mask_for_next = next_mask;
+                if l + 1 < cfg.num_layers {
+                    layer_in = std::mem::take(&mut out);
+                }
+            }
+            Ok(())
+        })?;
+        // `out` of the top layer never has dropout applied (no next layer).
+        let output = scatter_rows(&out, steps, batch, width, input.batch_first, &perm);
+        let mut h = vec![0.0f32; ld * batch * ho];
+        permute_state(&h_all, &mut h, ld, batch, ho, &perm, true);
+        let c = lstm.then(|| {
+            let mut c = vec![0.0f32; ld * batch * hid];
+            permute_state(&c_all, &mut c, ld, batch, hid, &perm, true);
+            c
+        });
+        self.cache = keep.then(|| ForwardCache { steps, batch, batch_first: input.batch_first, perm, active, layers });
+        let output_shape = if input.batch_first { [batch, steps, width] } else { [steps, batch, width] };
+        Ok(ForwardOutput { output, output_shape, h, h_shape: [ld, batch, ho], c, c_shape: [ld, batch, hid] })
+    }
+
+    /// Back-propagates through the cached forward: `grad_output` (shaped like the output),
+    /// `grad_h` / `grad_c` (gradients of the final states), each optional. Parameter gradients
+    /// are accumulated (call [`RecurrentNet::zero_grad`] between steps); the cache is consumed.
+    pub fn backward_sequence(&mut self, grad_output: Option<&[f32]>, grad_h: Option<&[f32]>, grad_c: Option<&[f32]>) -> Result<BackwardOutput> {
+        let cfg = self.config.clone();
+        let Some(cache) = self.cache.as_ref() else {
+            return Err(Error::State("backward: there is no forward pass to go back through; call forward(input, { training: true }) (or requiresGrad: true) first; each forward allows one backward".into()));
+        };
+        let (steps, batch) = (cache.steps, cache.batch);
+        let (ld, ho, hid, dirs) = (cfg.num_layers * cfg.directions(), cfg.out_size(), cfg.hidden_size, cfg.directions());
+        let width = dirs * ho;
+        let out_shape = if cache.batch_first { [batch, steps, width] } else { [steps, batch, width] };
+        if let Some(g) = grad_output {
+            if g.len() != steps * batch * width {
+                return Err(Error::invalid("gradOutput", format!("expected the output's shape {} ({} values), got {} values", shape_str(&out_shape), steps * batch * width, g.len())));
+            }
+            check_finite("gradOutput", g)?;
+        }
+        if let Some(g) = grad_h {
+            if g.len() != ld * batch * ho {
+                return Err(Error::invalid("gradH", format!("expected shape {} ({} values), got {} values", shape_str(&[ld, batch, ho]), ld * batch * ho, g.len())));
+            }
+            check_finite("gradH", g)?;
+        }
+        if let Some(g) = grad_c {
+            if cfg.kind != CellKind::Lstm {
+                return Err(Error::invalid("gradC", format!("only LSTM has a cell state; got gradC for {}", cfg.kind.name())));
+            }
+            if g.len() != ld * batch * hid {
+                return Err(Error::invalid("gradC", format!("expected shape {} ({} values), got {} values", shape_str(&[ld, batch, hid]), ld * batch * hid, g.len())));
+            }
+            check_finite("gradC", g)?;
+        }
+        let mut cache = self.cache.take().expect("checked above");
+        let perm = cache.perm.clone();
+        let active = cache.active.clone();
+        let lstm = cfg.kind == CellKind::Lstm;
+        let mut dh_all = vec![0.0f32; ld * batch * ho];
+        let mut dc_all = vec![0.0f32; if lstm { ld * batch * hid } else { 0 }];
+        if let Some(g) = grad_h {
+            permute_state(g, &mut dh_all, ld, batch, ho, &perm, false);
+        }
+        if let Some(g) = grad_c {
+            permute_state(g, &mut dc_all, ld, batch, hid, &perm, false);
+        }
+        let mut dtop: Option<Vec<f32>> = grad_output.map(|g| gather_rows(g, steps, batch, width, cache.batch_first, &perm));
+        let rows = steps * batch;
+        let threads = parallel::num_threads();
+        let mut grad_input = Vec::new();
+        let mut grads = std::mem::take(&mut self.params.grad);
+        {
+            let params_grad = &mut grads;
+            let this = &*self;
+            parallel::install(|| {
+                for l in (0..cfg.num_layers).rev() {
+                    let layer = &mut cache.layers[l];
+                    let in_size = cfg.layer_input_size(l);
+                    let per_dir = (threads / dirs).max(1);
+                    let dt = dtop.as_deref();
+                    let (dh_layer, dc_layer) = (&mut dh_all[l * dirs * batch * ho..(l + 1) * dirs * batch * ho], if lstm { &mut dc_all[l * dirs * batch * hid..(l + 1) * dirs * batch * hid] } else { &mut [][..] });
+                    let run = |d: usize, c: &mut DirCache, dh: &mut [f32], dc: &mut [f32]| {
+                        let (w, _, _) = this.dir_weights(l, d);
+                        direction::backward(&this.dims(steps, batch, d), &w, c, &active, dt, dh, dc, per_dir);
+                    };
+                    if dirs == 2 {
+                        let (c0, c1) = layer.dirs.split_at_mut(1);
+                        let (dh0, dh1) = dh_layer.split_at_mut(batch * ho);
+                        let (dc0, dc1) = if lstm { dc_layer.split_at_mut(batch * hid) } else { (&mut [][..], &mut [][..]) };
+                        parallel::join(|| run(0, &mut c0[0], dh0, dc0), || run(1, &mut c1[0], dh1, dc1));
+                    } else {
+                        run(0, &mut layer.dirs[0], dh_layer, dc_layer);
+                    }
+                    // Weight gradients as large GEMMs over all steps, and the input gradient.
+                    let mut dx = vec![0.0f32; rows * in_size];
+                    for d in 0..dirs {
+                        let idx = this.params.index[l * dirs + d];
+                        let e = &this.params.entries;
+                        let c = &layer.dirs[d];
+                        let (_, w_ih, _) = this.dir_weights(l, d);
+                        weight_grads(&cfg, c, &layer.input, in_size, rows, params_grad, e, idx, threads);
+                        matmul_nn(rows, in_size, cfg.kind.gates() * hid, &c.gates, w_ih, &mut dx, d > 0, threads);
+                    }
+                    if let Some(m) = &layer.mask {
+                        for (v, k) in dx.iter_mut().zip(m) {
+                            *v *= *k;
+                        }
+                    }
+                    if l == 0 {
+                        grad_input = std::mem::take(&mut dx);
+                    } else {
+                        dtop = Some(dx);
+                    }
+                }
+            });
+        }
+        self.params.grad = grads;
+        let grad_input = scatter_rows(&grad_input, steps, batch, cfg.input_size, cache.batch_first, &perm);
+        let mut grad_h0 = vec![0.0f32; ld * batch * ho];
+        permute_state(&dh_all, &mut grad_h0, ld, batch, ho, &perm, true);
+        let grad_c0 = lstm.then(|| {
+            let mut g = vec![0.0f32; ld * batch * hid];
+            permute_state(&dc_all, &mut g, ld, batch, hid, &perm, true);
+            g
+        });
+        Ok(BackwardOutput { grad_input, grad_h0, grad_c0 })
+    }
+}
+
+static ZEROS_HN: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
+
+/// Accumulates the weight and bias gradients of one layer-direction from its gate gradients.
+#[allow(clippy::too_many_arguments)]
+fn weight_grads(cfg: &RecurrentConfig, c: &DirCache, input: &[f32], in_size: usize, rows: usize, grad: &mut [f32], e: &[super::params::ParamEntry], idx: super::params::DirParamIndex, threads: usize) {
+    let hid = cfg.hidden_size;
+    let ho = cfg.out_size();
+    let gh = cfg.kind.gates() * hid;
+    let gru = cfg.kind == CellKind::Gru;
+    matmul_tn(gh, in_size, rows, &c.gates, input, &mut grad[e[idx.w_ih].range()], true, threads);
+    {
+        let dw = &mut grad[e[idx.w_hh].range()];
+        if gru {
+            // r, z rows from the gate gradients against h_prev.
+            // SAFETY: operands address in-bounds elements of distinct buffers.
+            unsafe {
+                gemm_raw(2 * hid, ho, rows, MatMut::row_major(dw, ho), true, MatRef::transposed(&c.gates, gh), MatRef::row_major(&c.hprev, ho), threads);
+                let n_rows = MatMut::row_major(dw, ho).at(2 * hid, 0);
+                if cfg.reset_after {
+                    gemm_raw(hid, ho, rows, n_rows, true, MatRef::transposed(&c.extra, hid), MatRef::row_major(&c.hprev, ho), threads);
+                } else {
+                    gemm_raw(hid, ho, rows, n_rows, true, MatRef::transposed(&c.gates, gh).at(2 * hid, 0), MatRef::row_major(&c.extra, hid), threads);
+                }
+            }
+        } else {
+            matmul_tn(gh, ho, rows, &c.gates, &c.hprev, dw, true, threads);
+        }
+    }
+    if let Some(i) = idx.b_ih {
+        add_column_sums(&c.gates, gh, 0, gh, &mut grad[e[i].range()]);
+    }
+    if let Some(i) = idx.b_hh {
+        let db = &mut grad[e[i].range()];
+        if gru && cfg.reset_after {
+            add_column_sums(&c.gates, gh, 0, 2 * hid, &mut db[..2 * hid]);
+            add_column_sums(&c.extra, hid, 0, hid, &mut db[2 * hid..]);
+        } else {
+            add_column_sums(&c.gates, gh, 0, gh, db);
+        }
+    }
+    if let Some(i) = idx.w_hr {
+        matmul_tn(ho, hid, rows, &c.dh, &c.extra, &mut grad[e[i].range()], true, threads);
+    }
+}
+
+/// `out[j] += Σ_rows a[row, c0 + j]` for `j < out.len()`.
+fn add_column_sums(a: &[f32], ld: usize, c0: usize, ncols: usize, out: &mut [f32]) {
+    let out = &mut out[..ncols];
+    for row in a.chunks_exact(ld) {
+        for (o, v) in out.iter_mut().zip(&row[c0..c0 + ncols]) {
+            *o += *v;
+        }
+    }
+}
+
+/// Gathers a user tensor (`[T, B, F]` or `[B, T, F]`) into time-major rows in sorted batch order.
+fn gather_rows(src: &[f32], steps: usize, batch: usize, feat: usize, batch_first: bool, perm: &[usize]) -> Vec<f32> {
+    let identity = perm.iter().enumerate().all(|(i, &p)| i == p);
+    if identity && !batch_first {
+        return src.to_vec();
+    }
+    let mut dst = vec![0.0f32; steps * batch * feat];
+    for t in 0..steps {
+        for (k, &b) in perm.iter().enumerate() {
+            let s = if batch_first { (b * steps + t) * feat } else { (t * batch + b) * feat };
+            dst[(t * batch + k) * feat..][..feat].copy_from_slice(&src[s..s + feat]);
+        }
+    }
+    dst
+}
+
+/// The inverse of [`gather_rows`].
+fn scatter_rows(src: &[f32], steps: usize, batch: usize, feat: usize, batch_first: bool, perm: &[usize]) -> Vec<f32> {
+    let identity = perm.iter().enumerate().all(|(i, &p)| i == p);
+    if identity && !batch_first {
+        return src.to_vec();
+    }
+    let mut dst = vec![0.0f32; steps * batch * feat];
+    for t in 0..steps {
+        for (k, &b) in perm.iter().enumerate() {
+            let d = if batch_first { (b * steps + t) * feat } else { (t * batch + b) * feat };
+            dst[d..d + feat].copy_from_slice(&src[(t * batch + k) * feat..][..feat]);
+        }
+    }
+    dst
+}
+
+/// Reorders the batch dimension of a `[layers·D, B, F]` state: into sorted order, or back.
+fn permute_state(src: &[f32], dst: &mut [f32], ld: usize, batch: usize, feat: usize, perm: &[usize], back: bool) {
+    for i in 0..ld {
+        for (k, &b) in perm.iter().enumerate() {
+            let (s, d) = if back { (k, b) } else { (b, k) };
+            dst[(i * batch + d) * feat..][..feat].copy_from_slice(&src[(i * batch + s) * feat..][..feat]);
+        }
+    }
+}

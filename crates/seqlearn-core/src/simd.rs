@@ -1,0 +1,57 @@
+//! Run-time SIMD dispatch. The crate is compiled for baseline x86-64; element-wise kernels are
+//! written once as plain loops and compiled twice by [`dispatch!`]: a baseline (SSE2) copy and an
+//! AVX2+FMA copy chosen at run time, so one prebuilt binary is fast on every x86-64 CPU.
+//! Results are bit-identical between the copies: no `mul_add` is used, so no fused rounding.
+
+/// True when the CPU supports AVX2 and FMA (checked once).
+#[inline]
+pub fn has_avx2() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        static STATE: AtomicU8 = AtomicU8::new(0);
+        match STATE.load(Ordering::Relaxed) {
+            1 => false,
+            2 => true,
+            _ => {
+                let yes = std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma");
+                let forced_off = std::env::var_os("SEQLEARN_NO_AVX2").is_some();
+                let v = yes && !forced_off;
+                STATE.store(if v { 2 } else { 1 }, Ordering::Relaxed);
+                v
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Defines `pub fn name(args)` whose body is compiled for baseline x86-64 and for AVX2+FMA,
+/// dispatching at run time. The body must only call `#[inline(always)]` helpers so they are
+/// compiled with the wider instruction set too.
+#[macro_export]
+macro_rules! dispatch {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident : $ty:ty),* $(,)?) $body:block) => {
+        $(#[$meta])*
+        #[allow(clippy::too_many_arguments)]
+        $vis fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn body($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
+                if $crate::simd::has_avx2() {
+                    // SAFETY: the CPU supports AVX2 and FMA (checked above).
+                    return unsafe { wide($($arg),*) };
+                }
+            }
+            body($($arg),*)
+        }
+    };
+}
