@@ -158,3 +158,27 @@ mod tests {
         }
     }
 }
+
+/// Median wall-clock seconds of a row-major `[m×k]·[k×n]` product on the seqlearn pool
+/// (used by the benchmarks to report the machine's GEMM rate beside the recurrent kernels').
+pub fn bench_gemm(m: usize, n: usize, k: usize, reps: usize) -> f64 {
+    let mut rng = crate::rng::Rng::new(1);
+    let mut a = vec![0.0f32; m * k];
+    let mut b = vec![0.0f32; k * n];
+    rng.fill_uniform(&mut a, -1.0, 1.0);
+    rng.fill_uniform(&mut b, -1.0, 1.0);
+    let mut c = vec![0.0f32; m * n];
+    let threads = crate::parallel::num_threads();
+    crate::parallel::install(|| {
+        matmul_nn(m, n, k, &a, &b, &mut c, false, threads);
+        let mut times: Vec<f64> = (0..reps.max(1))
+            .map(|_| {
+                let t = std::time::Instant::now();
+                matmul_nn(m, n, k, &a, &b, &mut c, false, threads);
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        times[times.len() / 2]
+    })
+}

@@ -1,3 +1,11 @@
-use napi_derive::napi;
-#[napi]
-pub fn hello() -> u32 { seqlearn_core::hello() }
+//! napi-rs bindings of seqlearn-core: argument checks, conversions, async tasks and errors.
+//! No math lives here. One file per domain: `recurrent` (RNN/LSTM/GRU), `safetensors`,
+//! `runtime` (threads, random tensors, GEMM probe).
+
+#![deny(clippy::all)]
+
+mod convert;
+mod error;
+pub mod recurrent;
+pub mod runtime;
+pub mod safetensors;

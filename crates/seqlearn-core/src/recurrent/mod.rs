@@ -11,5 +11,5 @@ pub mod params;
 mod tests;
 
 pub use config::{CellKind, RecurrentConfig};
-pub use net::{BackwardOutput, ForwardOptions, ForwardOutput, RecurrentNet, SequenceBatch};
+pub use net::{BackwardOutput, ForwardOptions, ForwardOutput, RecurrentNet, SequenceBatch, TensorRef};
 pub use params::{ParamEntry, Parameters};

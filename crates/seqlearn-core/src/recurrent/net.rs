@@ -21,15 +21,39 @@ pub struct SequenceBatch<'a> {
     pub batch_first: bool,
 }
 
+/// A borrowed tensor: values and shape.
+#[derive(Clone, Copy, Debug)]
+pub struct TensorRef<'a> {
+    /// Row-major values.
+    pub data: &'a [f32],
+    /// Shape.
+    pub shape: &'a [usize],
+}
+
+impl<'a> TensorRef<'a> {
+    /// Checks shape, element count and finiteness; `arg` names the argument in errors.
+    pub fn expect(&self, arg: &str, want: &[usize]) -> Result<&'a [f32]> {
+        if self.shape != want {
+            return Err(Error::shape(arg, want, self.shape));
+        }
+        let n: usize = want.iter().product();
+        if self.data.len() != n {
+            return Err(Error::invalid(arg, format!("shape {} needs {n} values, got {}", shape_str(self.shape), self.data.len())));
+        }
+        check_finite(arg, self.data)?;
+        Ok(self.data)
+    }
+}
+
 /// Options of [`RecurrentNet::forward_sequence`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ForwardOptions<'a> {
     /// Per-sequence lengths (1..=T, any order); `None` = all T.
     pub lengths: Option<&'a [usize]>,
     /// Initial hidden state `[layers · D, B, out]`; zeros when `None`.
-    pub h0: Option<&'a [f32]>,
+    pub h0: Option<TensorRef<'a>>,
     /// Initial cell state `[layers · D, B, H]` (LSTM); zeros when `None`.
-    pub c0: Option<&'a [f32]>,
+    pub c0: Option<TensorRef<'a>>,
     /// Training mode: dropout between layers is applied.
     pub training: bool,
     /// Keep what backward needs (costs memory).
@@ -58,6 +82,12 @@ pub struct ForwardOutput {
 pub struct BackwardOutput {
     /// Gradient of the input, shaped like it.
     pub grad_input: Vec<f32>,
+    /// Shape of `grad_input` (the input's shape).
+    pub grad_input_shape: [usize; 3],
+    /// Shape of `grad_h0`.
+    pub grad_h0_shape: [usize; 3],
+    /// Shape of `grad_c0`.
+    pub grad_c0_shape: [usize; 3],
     /// Gradient of `h0`, `[layers · D, B, out]`.
     pub grad_h0: Vec<f32>,
     /// Gradient of `c0` (LSTM).
@@ -212,21 +242,11 @@ impl RecurrentNet {
                 l.to_vec()
             }
         };
-        if let Some(h0) = opts.h0 {
-            if h0.len() != ld * batch * ho {
-                return Err(Error::invalid("h0", format!("expected shape {} ({} values), got {} values", shape_str(&[ld, batch, ho]), ld * batch * ho, h0.len())));
-            }
-            check_finite("h0", h0)?;
+        let h0 = opts.h0.map(|t| t.expect("h0", &[ld, batch, ho])).transpose()?;
+        if opts.c0.is_some() && cfg.kind != CellKind::Lstm {
+            return Err(Error::invalid("c0", format!("only LSTM has a cell state; got c0 for {}", cfg.kind.name())));
         }
-        if let Some(c0) = opts.c0 {
-            if cfg.kind != CellKind::Lstm {
-                return Err(Error::invalid("c0", format!("only LSTM has a cell state; got c0 for {}", cfg.kind.name())));
-            }
-            if c0.len() != ld * batch * hid {
-                return Err(Error::invalid("c0", format!("expected shape {} ({} values), got {} values", shape_str(&[ld, batch, hid]), ld * batch * hid, c0.len())));
-            }
-            check_finite("c0", c0)?;
-        }
+        let c0 = opts.c0.map(|t| t.expect("c0", &[ld, batch, hid])).transpose()?;
 
         // Sort by length, longest first (stable), so active rows form a prefix at every step.
         let mut perm: Vec<usize> = (0..batch).collect();
@@ -238,10 +258,10 @@ impl RecurrentNet {
         let lstm = cfg.kind == CellKind::Lstm;
         let mut h_all = vec![0.0f32; ld * batch * ho];
         let mut c_all = vec![0.0f32; if lstm { ld * batch * hid } else { 0 }];
-        if let Some(h0) = opts.h0 {
+        if let Some(h0) = h0 {
             permute_state(h0, &mut h_all, ld, batch, ho, &perm, false);
         }
-        if let Some(c0) = opts.c0 {
+        if let Some(c0) = c0 {
             permute_state(c0, &mut c_all, ld, batch, hid, &perm, false);
         }
 
@@ -328,7 +348,7 @@ impl RecurrentNet {
     /// Back-propagates through the cached forward: `grad_output` (shaped like the output),
     /// `grad_h` / `grad_c` (gradients of the final states), each optional. Parameter gradients
     /// are accumulated (call [`RecurrentNet::zero_grad`] between steps); the cache is consumed.
-    pub fn backward_sequence(&mut self, grad_output: Option<&[f32]>, grad_h: Option<&[f32]>, grad_c: Option<&[f32]>) -> Result<BackwardOutput> {
+    pub fn backward_sequence(&mut self, grad_output: Option<TensorRef<'_>>, grad_h: Option<TensorRef<'_>>, grad_c: Option<TensorRef<'_>>) -> Result<BackwardOutput> {
         let cfg = self.config.clone();
         let Some(cache) = self.cache.as_ref() else {
             return Err(Error::State("backward: there is no forward pass to go back through; call forward(input, { training: true }) (or requiresGrad: true) first; each forward allows one backward".into()));
@@ -337,27 +357,12 @@ impl RecurrentNet {
         let (ld, ho, hid, dirs) = (cfg.num_layers * cfg.directions(), cfg.out_size(), cfg.hidden_size, cfg.directions());
         let width = dirs * ho;
         let out_shape = if cache.batch_first { [batch, steps, width] } else { [steps, batch, width] };
-        if let Some(g) = grad_output {
-            if g.len() != steps * batch * width {
-                return Err(Error::invalid("gradOutput", format!("expected the output's shape {} ({} values), got {} values", shape_str(&out_shape), steps * batch * width, g.len())));
-            }
-            check_finite("gradOutput", g)?;
+        let grad_output = grad_output.map(|t| t.expect("gradOutput", &out_shape)).transpose()?;
+        let grad_h = grad_h.map(|t| t.expect("gradH", &[ld, batch, ho])).transpose()?;
+        if grad_c.is_some() && cfg.kind != CellKind::Lstm {
+            return Err(Error::invalid("gradC", format!("only LSTM has a cell state; got gradC for {}", cfg.kind.name())));
         }
-        if let Some(g) = grad_h {
-            if g.len() != ld * batch * ho {
-                return Err(Error::invalid("gradH", format!("expected shape {} ({} values), got {} values", shape_str(&[ld, batch, ho]), ld * batch * ho, g.len())));
-            }
-            check_finite("gradH", g)?;
-        }
-        if let Some(g) = grad_c {
-            if cfg.kind != CellKind::Lstm {
-                return Err(Error::invalid("gradC", format!("only LSTM has a cell state; got gradC for {}", cfg.kind.name())));
-            }
-            if g.len() != ld * batch * hid {
-                return Err(Error::invalid("gradC", format!("expected shape {} ({} values), got {} values", shape_str(&[ld, batch, hid]), ld * batch * hid, g.len())));
-            }
-            check_finite("gradC", g)?;
-        }
+        let grad_c = grad_c.map(|t| t.expect("gradC", &[ld, batch, hid])).transpose()?;
         let mut cache = self.cache.take().expect("checked above");
         let perm = cache.perm.clone();
         let active = cache.active.clone();
@@ -429,7 +434,8 @@ impl RecurrentNet {
             permute_state(&dc_all, &mut g, ld, batch, hid, &perm, true);
             g
         });
-        Ok(BackwardOutput { grad_input, grad_h0, grad_c0 })
+        let grad_input_shape = if cache.batch_first { [batch, steps, cfg.input_size] } else { [steps, batch, cfg.input_size] };
+        Ok(BackwardOutput { grad_input, grad_input_shape, grad_h0, grad_h0_shape: [ld, batch, ho], grad_c0, grad_c0_shape: [ld, batch, hid] })
     }
 }
 

@@ -24,7 +24,14 @@ struct Fixture {
     batch_first: bool,
     shape: Vec<usize>,
     t: HashMap<String, Vec<f32>>,
+    shapes: HashMap<String, Vec<usize>>,
     lengths: Option<Vec<usize>>,
+}
+
+impl Fixture {
+    fn tr(&self, name: &str) -> TensorRef<'_> {
+        TensorRef { data: &self.t[name], shape: &self.shapes[name] }
+    }
 }
 
 fn load_fixture(path: &std::path::Path) -> Fixture {
@@ -40,7 +47,9 @@ fn load_fixture(path: &std::path::Path) -> Fixture {
     let mut t = HashMap::new();
     let mut lengths = None;
     let mut shape = vec![];
+    let mut shapes = HashMap::new();
     for x in f.tensors {
+        shapes.insert(x.name.clone(), x.shape.clone());
         if x.name == "input" {
             shape = x.shape.clone();
         }
@@ -51,7 +60,7 @@ fn load_fixture(path: &std::path::Path) -> Fixture {
             TensorData::I32(v) => lengths = Some(v.iter().map(|&l| l as usize).collect()),
         }
     }
-    Fixture { cfg, batch_first: meta["batchFirst"].as_bool().unwrap(), shape, t, lengths }
+    Fixture { cfg, batch_first: meta["batchFirst"].as_bool().unwrap(), shape, t, shapes, lengths }
 }
 
 #[test]
@@ -76,7 +85,7 @@ fn matches_pytorch_fixtures() {
             let out = net
                 .forward_sequence(
                     SequenceBatch { data: &fx.t["input"], shape: &fx.shape, batch_first: fx.batch_first },
-                    ForwardOptions { lengths: fx.lengths.as_deref(), h0: fx.t.get("h0").map(|v| v.as_slice()), c0: fx.t.get("c0").map(|v| v.as_slice()), training: true, requires_grad: true },
+                    ForwardOptions { lengths: fx.lengths.as_deref(), h0: fx.t.get("h0").map(|v| TensorRef { data: v, shape: &fx.shapes["h0"] }), c0: fx.t.get("c0").map(|v| TensorRef { data: v, shape: &fx.shapes["c0"] }), training: true, requires_grad: true },
                 )
                 .unwrap();
             let tol = 1e-5;
@@ -85,7 +94,7 @@ fn matches_pytorch_fixtures() {
             if let Some(c) = &out.c {
                 assert_close(&format!("{name} c_n"), c, &fx.t["expected.cn"], tol, tol);
             }
-            let back = net.backward_sequence(Some(&fx.t["grad_output"]), Some(&fx.t["grad_hn"]), fx.t.get("grad_cn").map(|v| v.as_slice())).unwrap();
+            let back = net.backward_sequence(Some(fx.tr("grad_output")), Some(fx.tr("grad_hn")), fx.t.get("grad_cn").map(|_| fx.tr("grad_cn"))).unwrap();
             assert_close(&format!("{name} grad_input"), &back.grad_input, &fx.t["expected.grad_input"], tol, tol);
             if let Some(g) = fx.t.get("expected.grad_h0") {
                 assert_close(&format!("{name} grad_h0"), &back.grad_h0, g, tol, tol);
@@ -110,13 +119,16 @@ struct Probe {
     go: Vec<f32>,
     gh: Vec<f32>,
     gc: Option<Vec<f32>>,
+    hshape: Vec<usize>,
+    cshape: Vec<usize>,
+    oshape: Vec<usize>,
 }
 
 fn loss(net: &mut RecurrentNet, p: &Probe) -> f64 {
     let out = net
         .forward_sequence(
             SequenceBatch { data: &p.x, shape: &p.shape, batch_first: false },
-            ForwardOptions { lengths: p.lengths.as_deref(), h0: Some(&p.h0), c0: p.c0.as_deref(), training: false, requires_grad: false },
+            ForwardOptions { lengths: p.lengths.as_deref(), h0: Some(TensorRef { data: &p.h0, shape: &p.hshape }), c0: p.c0.as_deref().map(|d| TensorRef { data: d, shape: &p.cshape }), training: false, requires_grad: false },
         )
         .unwrap();
     let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| *x as f64 * *y as f64).sum::<f64>();
@@ -143,6 +155,9 @@ fn gradcheck(cfg: RecurrentConfig, with_lengths: bool) {
         go: v(steps * batch * cfg.directions() * cfg.out_size(), 1.0),
         gh: v(ld * batch * cfg.out_size(), 1.0),
         gc: lstm.then(|| v(ld * batch * cfg.hidden_size, 1.0)),
+        hshape: vec![ld, batch, cfg.out_size()],
+        cshape: vec![ld, batch, cfg.hidden_size],
+        oshape: vec![steps, batch, cfg.directions() * cfg.out_size()],
     };
     // Scale weights up a little so the gates are not all in their linear range.
     for w in net.params.data.iter_mut() {
@@ -150,11 +165,11 @@ fn gradcheck(cfg: RecurrentConfig, with_lengths: bool) {
     }
     net.forward_sequence(
         SequenceBatch { data: &p.x, shape: &p.shape, batch_first: false },
-        ForwardOptions { lengths: p.lengths.as_deref(), h0: Some(&p.h0), c0: p.c0.as_deref(), training: true, requires_grad: true },
+        ForwardOptions { lengths: p.lengths.as_deref(), h0: Some(TensorRef { data: &p.h0, shape: &p.hshape }), c0: p.c0.as_deref().map(|d| TensorRef { data: d, shape: &p.cshape }), training: true, requires_grad: true },
     )
     .unwrap();
     net.zero_grad();
-    let back = net.backward_sequence(Some(&p.go), Some(&p.gh), p.gc.as_deref()).unwrap();
+    let back = net.backward_sequence(Some(TensorRef { data: &p.go, shape: &p.oshape }), Some(TensorRef { data: &p.gh, shape: &p.hshape }), p.gc.as_deref().map(|d| TensorRef { data: d, shape: &p.cshape })).unwrap();
     let analytic = net.params.grad.clone();
     let eps = 4e-3f32;
     let relu = cfg.kind == CellKind::RnnRelu;
@@ -352,7 +367,7 @@ fn dropout_gradient_is_consistent() {
     let mut net = RecurrentNet::new(c.clone()).unwrap();
     let w0 = net.params.data.clone();
     net.forward_sequence(SequenceBatch { data: &x, shape: &shape, batch_first: false }, ForwardOptions { training: true, requires_grad: true, ..Default::default() }).unwrap();
-    net.backward_sequence(Some(&go), None, None).unwrap();
+    net.backward_sequence(Some(TensorRef { data: &go, shape: &[4, 2, 5] }), None, None).unwrap();
     for i in (0..w0.len()).step_by(3) {
         let mut wp = w0.clone();
         wp[i] += 4e-3;
@@ -376,14 +391,14 @@ fn bad_inputs_name_the_argument() {
     assert!(err(net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { lengths: Some(&[5, 1]), ..Default::default() })).contains("lengths[0] = 5"));
     assert!(err(net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { lengths: Some(&[0, 1]), ..Default::default() })).starts_with("lengths:"));
     assert!(err(net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { lengths: Some(&[1]), ..Default::default() })).starts_with("lengths:"));
-    assert!(err(net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { h0: Some(&[0.0; 3]), ..Default::default() })).starts_with("h0:"));
-    assert!(err(net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { c0: Some(&[0.0; 3]), ..Default::default() })).starts_with("c0:"));
+    assert!(err(net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { h0: Some(TensorRef { data: &[0.0; 10], shape: &[2, 1, 5] }), ..Default::default() })).starts_with("h0: expected shape [1, 2, 5], got [2, 1, 5]"));
+    assert!(err(net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { c0: Some(TensorRef { data: &[0.0; 3], shape: &[1, 2, 5] }), ..Default::default() })).starts_with("c0:"));
     let mut nan = x.clone();
     nan[5] = f32::NAN;
     assert!(err(net.forward_sequence(b(&[4, 2, 3], leak(nan)), ForwardOptions::default())).contains("flat index 5"));
     assert!(net.backward_sequence(None, None, None).unwrap_err().to_string().contains("forward"));
     net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { requires_grad: true, ..Default::default() }).unwrap();
-    assert!(net.backward_sequence(Some(&[0.0; 3]), None, None).unwrap_err().to_string().starts_with("gradOutput:"));
+    assert!(net.backward_sequence(Some(TensorRef { data: &[0.0; 3], shape: &[3] }), None, None).unwrap_err().to_string().starts_with("gradOutput: expected shape [4, 2, 5]"));
     let mut bad_cfg = cfg(CellKind::Gru, 1, false);
     bad_cfg.proj_size = 2;
     assert!(RecurrentNet::new(bad_cfg).err().unwrap().to_string().starts_with("projSize:"));

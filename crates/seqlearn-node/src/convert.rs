@@ -1,0 +1,94 @@
+//! Conversions between JavaScript values and core types, with the checks a JavaScript caller
+//! needs (integers that are really integers, shapes that match their data).
+
+use napi::bindgen_prelude::Float32Array;
+use napi_derive::napi;
+
+use crate::error::invalid;
+
+/// A tensor passed from JavaScript: values and shape.
+#[napi(object)]
+pub struct TensorArg {
+    /// Row-major values.
+    pub data: Float32Array,
+    /// Shape; the product must equal `data.length`.
+    pub shape: Vec<f64>,
+}
+
+/// A tensor returned to JavaScript (the values are a fresh buffer the caller owns).
+#[napi(object)]
+pub struct TensorOut {
+    /// Row-major values.
+    pub data: Float32Array,
+    /// Shape.
+    pub shape: Vec<u32>,
+}
+
+/// A named tensor (for state dicts and safetensors).
+#[napi(object)]
+pub struct NamedTensorArg {
+    /// Name, e.g. `weight_ih_l0`.
+    pub name: String,
+    /// Row-major values.
+    pub data: Float32Array,
+    /// Shape.
+    pub shape: Vec<f64>,
+}
+
+/// A named tensor returned to JavaScript.
+#[napi(object)]
+pub struct NamedTensorOut {
+    /// Name.
+    pub name: String,
+    /// Row-major values.
+    pub data: Float32Array,
+    /// Shape.
+    pub shape: Vec<u32>,
+}
+
+/// Checks that `v` is an integer in `min..=max` and converts it.
+pub fn to_usize(arg: &str, v: f64, min: usize, max: usize) -> napi::Result<usize> {
+    if !v.is_finite() || v.fract() != 0.0 || v < min as f64 || v > max as f64 {
+        return Err(invalid(arg, format!("expected an integer in {min}..={max}, got {v}")));
+    }
+    Ok(v as usize)
+}
+
+/// Converts and checks a shape against its data length.
+pub fn shape_of(arg: &str, shape: &[f64], len: usize) -> napi::Result<Vec<usize>> {
+    let s: Vec<usize> = shape
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| to_usize(&format!("{arg}.shape[{i}]"), d, 0, 1 << 40))
+        .collect::<napi::Result<_>>()?;
+    let n = s.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    if n != Some(len) {
+        return Err(invalid(arg, format!("shape {s:?} needs {} values, but data has {len}", n.map(|n| n.to_string()).unwrap_or_else(|| "too many".into()))));
+    }
+    Ok(s)
+}
+
+/// A tensor copied out of JavaScript memory (needed before work moves off the JS thread).
+pub struct OwnedTensor {
+    /// Values.
+    pub data: Vec<f32>,
+    /// Shape.
+    pub shape: Vec<usize>,
+}
+
+impl OwnedTensor {
+    /// Copies and checks a tensor argument.
+    pub fn from_arg(arg: &str, t: &TensorArg) -> napi::Result<Self> {
+        let shape = shape_of(arg, &t.shape, t.data.len())?;
+        Ok(OwnedTensor { data: t.data.to_vec(), shape })
+    }
+    /// A borrowed view for the core.
+    pub fn view(&self) -> seqlearn_core::recurrent::TensorRef<'_> {
+        seqlearn_core::recurrent::TensorRef { data: &self.data, shape: &self.shape }
+    }
+}
+
+/// Wraps values and a shape for JavaScript.
+pub fn tensor_out(data: Vec<f32>, shape: &[usize]) -> TensorOut {
+    TensorOut { data: Float32Array::new(data), shape: shape.iter().map(|&d| d as u32).collect() }
+}
