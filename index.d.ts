@@ -9,6 +9,20 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** Adam/AdamW moments of one layer's parameters. */
+export declare class AdamState {
+  /** State for a layer with `numParameters` parameters. */
+  constructor(numParameters: number, options: AdamOptions)
+  /** One Adam step on `layer`'s parameters from its accumulated gradients. */
+  step(layer: RecurrentNet): void
+  /** Learning rate (settable, for schedules). */
+  get lr(): number
+  /** Sets the learning rate. */
+  set lr(lr: number)
+  /** Steps taken. */
+  get steps(): number
+}
+
 /** A stack of recurrent layers with PyTorch-compatible parameters. */
 export declare class RecurrentNet {
   /** Creates a stack with freshly initialised parameters (U(−1/√H, 1/√H), seeded). */
@@ -35,6 +49,34 @@ export declare class RecurrentNet {
   get mode(): string
 }
 
+/** SGD momentum buffer of one layer's parameters. */
+export declare class SgdState {
+  /** State for a layer with `numParameters` parameters. */
+  constructor(numParameters: number, options: SgdOptions)
+  /** One SGD step on `layer`'s parameters. */
+  step(layer: RecurrentNet): void
+  /** Learning rate. */
+  get lr(): number
+  /** Sets the learning rate. */
+  set lr(lr: number)
+}
+
+/** Options of `AdamState` (PyTorch defaults). */
+export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
+  lr?: number
+  /** β1 (default 0.9). */
+  beta1?: number
+  /** β2 (default 0.999). */
+  beta2?: number
+  /** ε (default 1e-8). */
+  eps?: number
+  /** Weight decay (default 0). */
+  weightDecay?: number
+  /** AdamW's decoupled weight decay (default false). */
+  decoupled?: boolean
+}
+
 /** Per-call options of `backward`. */
 export interface BackwardArgs {
   /** Gradient of the final hidden states. */
@@ -58,6 +100,12 @@ export interface BackwardResult {
  * (benchmark helper: our distance from the machine's GEMM limit).
  */
 export declare function benchGemm(m: number, n: number, k: number, reps: number): number
+
+/**
+ * Scales the gradients of all `layers` together so their global L2 norm is at most `maxNorm`;
+ * returns the norm before clipping (`torch.nn.utils.clip_grad_norm_`).
+ */
+export declare function clipGradNorm(layers: Array<RecurrentNet>, maxNorm: number): number
 
 /** Per-call options of `forward`. */
 export interface ForwardArgs {
@@ -93,6 +141,17 @@ export declare function loadSafetensors(path: string): Promise<SafetensorsConten
 
 /** Reads a safetensors file on the calling thread. */
 export declare function loadSafetensorsSync(path: string): SafetensorsContents
+
+/** Loss value and its gradient with respect to the prediction. */
+export interface LossResult {
+  /** Scalar loss. */
+  loss: number
+  /** Gradient, shaped like the prediction. */
+  grad: TensorOut
+}
+
+/** Mean squared error (PyTorch `MSELoss`, mean reduction). */
+export declare function mseLoss(pred: TensorArg, target: TensorArg): LossResult
 
 /** A named tensor (for state dicts and safetensors). */
 export interface NamedTensorArg {
@@ -177,6 +236,20 @@ export declare function saveSafetensorsSync(path: string, tensors: Array<Safeten
 
 /** Sets the number of threads of seqlearn's pool (default: `SEQLEARN_NUM_THREADS` or the cores). */
 export declare function setNumThreads(n: number): void
+
+/** Options of `SgdState` (PyTorch defaults). */
+export interface SgdOptions {
+  /** Learning rate (default 1e-3). */
+  lr?: number
+  /** Momentum (default 0). */
+  momentum?: number
+  /** Dampening (default 0). */
+  dampening?: number
+  /** Weight decay (default 0). */
+  weightDecay?: number
+  /** Nesterov momentum (default false). */
+  nesterov?: boolean
+}
 
 /** A tensor passed from JavaScript: values and shape. */
 export interface TensorArg {

@@ -20,4 +20,6 @@ export type {
 } from './recurrent/options';
 export { loadSafetensors, loadSafetensorsFile, loadSafetensorsFileSync, saveSafetensors, saveSafetensorsSync, type SafetensorsFile } from './io/safetensors';
 export { setNumThreads, getNumThreads } from './runtime';
+export { mseLoss, type LossOutput } from './training/loss';
+export { Optimizer, Adam, AdamW, SGD, clipGradNorm, type AdamOptions, type SGDOptions } from './training/optim';
 export { SeqlearnError, InvalidArgumentError, ShapeError, FormatError, IoError, StateError, BusyError, InternalError } from './errors';

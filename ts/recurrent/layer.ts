@@ -42,8 +42,8 @@ export interface ResolvedRecurrentOptions {
 export class RecurrentLayer<Out extends RecurrentOutput = RecurrentOutput, Grads extends RecurrentGradients = RecurrentGradients> {
   /** The options with their defaults filled in. */
   readonly options: Readonly<ResolvedRecurrentOptions>;
-  /** @internal */
-  protected readonly native: native.RecurrentNet;
+  /** @internal The native stack (used by optimizers in this package). */
+  readonly native: native.RecurrentNet;
 
   /** @internal use `RNN`, `LSTM` or `GRU`. */
   protected constructor(mode: RecurrentMode, opts: RecurrentOptions & { projSize?: number; resetAfter?: boolean }) {

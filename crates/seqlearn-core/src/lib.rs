@@ -11,6 +11,8 @@ pub mod activation;
 pub mod error;
 pub mod io;
 pub mod linalg;
+pub mod loss;
+pub mod optim;
 pub mod parallel;
 pub mod recurrent;
 pub mod rng;

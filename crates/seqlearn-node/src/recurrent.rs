@@ -177,6 +177,18 @@ fn backward_result(b: core::BackwardOutput) -> BackwardResult {
 }
 
 impl RecurrentNet {
+    /// Runs `f` on the parameter values and gradients (for optimizers).
+    pub(crate) fn with_params<T>(&self, f: impl FnOnce(&mut [f32], &[f32]) -> napi::Result<T>) -> napi::Result<T> {
+        let mut net = self.lock()?;
+        let p = &mut net.params;
+        f(&mut p.data, &p.grad)
+    }
+
+    /// Locks the core net (errors if an async call holds it).
+    pub(crate) fn lock_net(&self) -> napi::Result<MutexGuard<'_, core::RecurrentNet>> {
+        self.lock()
+    }
+
     fn lock(&self) -> napi::Result<MutexGuard<'_, core::RecurrentNet>> {
         self.inner.try_lock().map_err(|_| {
             napi::Error::new(napi::Status::GenericFailure, "[ERR_SEQLEARN_BUSY] this layer is running an async call (forwardAsync/backwardAsync); await it before calling it again")
