@@ -835,11 +835,15 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AdamState = nativeBinding.AdamState
 module.exports.RecurrentNet = nativeBinding.RecurrentNet
+module.exports.SgdState = nativeBinding.SgdState
 module.exports.benchGemm = nativeBinding.benchGemm
+module.exports.clipGradNorm = nativeBinding.clipGradNorm
 module.exports.getNumThreads = nativeBinding.getNumThreads
 module.exports.loadSafetensors = nativeBinding.loadSafetensors
 module.exports.loadSafetensorsSync = nativeBinding.loadSafetensorsSync
+module.exports.mseLoss = nativeBinding.mseLoss
 module.exports.randomNormal = nativeBinding.randomNormal
 module.exports.randomUniform = nativeBinding.randomUniform
 module.exports.saveSafetensors = nativeBinding.saveSafetensors
