@@ -42,6 +42,15 @@ function toEntries(tensors: Record<string, TensorLike | IntTensorLike>): native.
   });
 }
 
+function checkMetadata(metadata: unknown): Record<string, string> | undefined {
+  if (metadata === undefined) return undefined;
+  if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw new TypeError(`metadata: expected an object of strings, got ${describe(metadata)}`);
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') throw new TypeError(`metadata['${k}']: expected a string, got ${describe(v)}`);
+  }
+  return metadata as Record<string, string>;
+}
+
 function checkPath(path: unknown): string {
   if (typeof path !== 'string' || path.length === 0) throw new TypeError(`path: expected a non-empty string, got ${describe(path)}`);
   return path;
@@ -69,12 +78,14 @@ export function loadSafetensorsFileSync(path: string): SafetensorsFile {
 export async function saveSafetensors(path: string, tensors: Record<string, TensorLike | IntTensorLike>, options: { metadata?: Record<string, string> } = {}): Promise<void> {
   const p = checkPath(path);
   const entries = toEntries(tensors);
-  await awaitNative(() => native.saveSafetensors(p, entries, options.metadata));
+  const metadata = checkMetadata(options.metadata);
+  await awaitNative(() => native.saveSafetensors(p, entries, metadata));
 }
 
 /** Synchronous `saveSafetensors`. */
 export function saveSafetensorsSync(path: string, tensors: Record<string, TensorLike | IntTensorLike>, options: { metadata?: Record<string, string> } = {}): void {
   const p = checkPath(path);
   const entries = toEntries(tensors);
-  callNative(() => native.saveSafetensorsSync(p, entries, options.metadata));
+  const metadata = checkMetadata(options.metadata);
+  callNative(() => native.saveSafetensorsSync(p, entries, metadata));
 }

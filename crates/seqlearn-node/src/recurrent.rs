@@ -124,15 +124,29 @@ struct ForwardInput {
 impl ForwardInput {
     fn new(input: &TensorArg, options: Option<&ForwardArgs>) -> napi::Result<Self> {
         let x = OwnedTensor::from_arg("input", input)?;
+        let batch_first = options.and_then(|o| o.batch_first).unwrap_or(false);
+        let steps = x.shape.get(if batch_first { 1 } else { 0 }).copied();
         let lengths = match options.and_then(|o| o.lengths.as_ref()) {
             None => None,
-            Some(l) => Some(l.iter().enumerate().map(|(i, &v)| to_usize(&format!("lengths[{i}]"), v, 0, 1 << 40)).collect::<napi::Result<Vec<_>>>()?),
+            Some(l) => Some(
+                l.iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        // Only integrality here; the range 1..=T is checked (and named) by the core.
+                        if v.is_finite() && v.fract() == 0.0 && v >= 0.0 && v <= (1u64 << 53) as f64 {
+                            Ok(v as usize)
+                        } else {
+                            let range = steps.map(|t| format!("1..={t}")).unwrap_or_else(|| "1..=T".into());
+                            Err(invalid(&format!("lengths[{i}]"), format!("expected an integer in {range} (the sequence dimension), got {v}")))
+                        }
+                    })
+                    .collect::<napi::Result<Vec<_>>>()?,
+            ),
         };
         let h0 = options.and_then(|o| o.h0.as_ref()).map(|t| OwnedTensor::from_arg("h0", t)).transpose()?;
         let c0 = options.and_then(|o| o.c0.as_ref()).map(|t| OwnedTensor::from_arg("c0", t)).transpose()?;
         let training = options.and_then(|o| o.training).unwrap_or(false);
         let requires_grad = options.and_then(|o| o.requires_grad).unwrap_or(training);
-        let batch_first = options.and_then(|o| o.batch_first).unwrap_or(false);
         Ok(ForwardInput { x, lengths, h0, c0, training, requires_grad, batch_first })
     }
 

@@ -214,16 +214,18 @@ impl RecurrentNet {
     /// [`RecurrentNet::backward_sequence`] needs (replacing any earlier cache).
     pub fn forward_sequence(&mut self, input: SequenceBatch<'_>, opts: ForwardOptions<'_>) -> Result<ForwardOutput> {
         let cfg = self.config.clone();
+        let layout = if input.batch_first { "[batch, seq, inputSize]" } else { "[seq, batch, inputSize]" };
         if input.shape.len() != 3 {
-            return Err(Error::invalid("input", format!("expected a 3-D tensor {}, got shape {}", if input.batch_first { "[batch, seq, features]" } else { "[seq, batch, features]" }, shape_str(input.shape))));
+            return Err(Error::Shape { arg: "input".into(), expected: format!("a 3-D tensor {layout} with inputSize = {}", cfg.input_size), actual: shape_str(input.shape) });
         }
         let (steps, batch) = if input.batch_first { (input.shape[1], input.shape[0]) } else { (input.shape[0], input.shape[1]) };
         let feat = input.shape[2];
         if feat != cfg.input_size {
-            return Err(Error::invalid("input", format!("expected input.shape[2] = inputSize = {}, got {} (shape {})", cfg.input_size, feat, shape_str(input.shape))));
+            let want = if input.batch_first { "[batch, seq" } else { "[seq, batch" };
+            return Err(Error::Shape { arg: "input".into(), expected: format!("{want}, {}] (inputSize = {})", cfg.input_size, cfg.input_size), actual: format!("{}, i.e. got {feat} features per step", shape_str(input.shape)) });
         }
         if steps == 0 || batch == 0 {
-            return Err(Error::invalid("input", format!("expected non-empty sequence and batch dimensions, got shape {}", shape_str(input.shape))));
+            return Err(Error::Shape { arg: "input".into(), expected: format!("{layout} with non-empty seq and batch dimensions"), actual: shape_str(input.shape) });
         }
         if input.data.len() != steps * batch * feat {
             return Err(Error::invalid("input", format!("shape {} needs {} values, got {}", shape_str(input.shape), steps * batch * feat, input.data.len())));

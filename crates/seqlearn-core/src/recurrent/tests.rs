@@ -386,7 +386,7 @@ fn bad_inputs_name_the_argument() {
     let leak = |v: Vec<f32>| -> &'static [f32] { Box::leak(v.into_boxed_slice()) };
     let xs = leak(x.clone());
     let err = |r: Result<ForwardOutput, crate::Error>| r.unwrap_err().to_string();
-    assert!(err(net.forward_sequence(b(&[4, 2, 7], xs), ForwardOptions::default())).starts_with("input:"));
+    assert!(err(net.forward_sequence(b(&[4, 2, 7], xs), ForwardOptions::default())).starts_with("input: expected shape [seq, batch, 3] (inputSize = 3), got [4, 2, 7], i.e. got 7 features per step"));
     assert!(err(net.forward_sequence(b(&[4, 2], xs), ForwardOptions::default())).starts_with("input:"));
     assert!(err(net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { lengths: Some(&[5, 1]), ..Default::default() })).contains("lengths[0] = 5"));
     assert!(err(net.forward_sequence(b(&[4, 2, 3], xs), ForwardOptions { lengths: Some(&[0, 1]), ..Default::default() })).starts_with("lengths:"));
