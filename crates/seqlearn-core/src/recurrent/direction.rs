@@ -11,7 +11,7 @@
 
 use super::cells;
 use super::config::CellKind;
-use crate::linalg::{gemm_raw, MatMut, MatRef};
+use crate::linalg::{gemm_packed, MatMut, MatRef, PackedWeights};
 use crate::parallel::{for_each_chunk, split_range};
 
 /// Sizes and layout of one direction's run.
@@ -67,6 +67,53 @@ pub(crate) struct DirWeights<'a> {
     pub w_hr: Option<&'a [f32]>,
 }
 
+/// `W_hh` (and `W_hr`) packed for the forward time loop: `gates += h · W_hhᵀ` over all G·H
+/// columns, `h = m · W_hrᵀ`.
+pub(crate) struct FwdPacked {
+    hh: PackedWeights,
+    hr: Option<PackedWeights>,
+}
+
+/// Packs `w[n_rows, k]` (element `(r, kk)` at `w[r·rs + kk·cs]`), possibly into a reused buffer.
+pub(crate) type PackFn<'p> = &'p (dyn Fn(&[f32], usize, usize, usize, usize) -> PackedWeights + Sync);
+
+impl FwdPacked {
+    pub fn new(d: &Dims, w: &DirWeights, pack: PackFn) -> Self {
+        let (hid, ho) = (d.hidden, d.out);
+        FwdPacked { hh: pack(w.w_hh, d.gh(), ho, ho, 1), hr: w.w_hr.map(|w_hr| pack(w_hr, ho, hid, hid, 1)) }
+    }
+    /// The buffers, for reuse.
+    pub fn into_buffers(self) -> impl Iterator<Item = PackedWeights> {
+        std::iter::once(self.hh).chain(self.hr)
+    }
+}
+
+/// The transposed packings for the backward loop: `dh = dG · W_hh` is `dG · (W_hhᵀ)ᵀ`, so the
+/// packed matrix is `W_hhᵀ` (`[out, G·H]`; GRU: its r,z part `[out, 2H]` and n part `[out, H]`
+/// separately, since their left operands differ), and `dm = dh · W_hr` packs `W_hrᵀ`.
+pub(crate) struct BwdPacked {
+    hh: PackedWeights,
+    hn: Option<PackedWeights>,
+    hr: Option<PackedWeights>,
+}
+
+impl BwdPacked {
+    pub fn new(d: &Dims, w: &DirWeights, pack: PackFn) -> Self {
+        let (hid, ho) = (d.hidden, d.out);
+        let gru = d.kind == CellKind::Gru;
+        let k_hh = if gru { 2 * hid } else { d.gh() };
+        BwdPacked {
+            hh: pack(w.w_hh, ho, k_hh, 1, ho),
+            hn: gru.then(|| pack(&w.w_hh[2 * hid * ho..], ho, hid, 1, ho)),
+            hr: w.w_hr.map(|w_hr| pack(w_hr, hid, ho, 1, hid)),
+        }
+    }
+    /// The buffers, for reuse.
+    pub fn into_buffers(self) -> impl Iterator<Item = PackedWeights> {
+        std::iter::once(self.hh).chain(self.hn).chain(self.hr)
+    }
+}
+
 /// What the forward pass keeps for the backward pass of one layer-direction.
 #[derive(Default, Debug)]
 pub(crate) struct DirCache {
@@ -107,28 +154,24 @@ impl Ptr {
     }
 }
 
-/// How many chunks to split `units` columns into for a step with `work` multiply-adds.
+/// How many chunks to split `units` columns into for a step with `work` multiply-adds. A
+/// split costs a round trip through the pool (~1 µs when idle) and saves half the step, so it
+/// pays from ~10⁵ multiply-adds (the packed kernels do ~50 per ns, memory-bound GEMV included).
+/// The result never depends on the split: every column is summed in the same order.
 pub(crate) fn plan_chunks(threads: usize, units: usize, work: usize) -> usize {
-    if threads <= 1 || work < (1 << 15) {
+    if threads <= 1 || work < (1 << 17) {
         return 1;
     }
-    threads.min(units / 16).max(1)
+    threads.min(units / ALIGN).max(1)
 }
 
-/// `W[rows r0.., :]ᵀ` as a GEMM right operand (`B[k, j] = W[(r0 + j) * ld + k]`).
-fn rows_t(w: &[f32], r0: usize, ld: usize) -> MatRef {
-    MatRef { ptr: w[r0 * ld..].as_ptr(), rs: 1, cs: ld as isize }
-}
-
-/// `W[:, c0..]` of row-major `W` with row length `ld` as a GEMM right operand.
-fn cols(w: &[f32], r0: usize, c0: usize, ld: usize) -> MatRef {
-    MatRef { ptr: w[r0 * ld + c0..].as_ptr(), rs: ld as isize, cs: 1 }
-}
+/// Chunk bounds are multiples of this (one SIMD vector of the packed GEMM).
+const ALIGN: usize = 16;
 
 /// Forward time loop. `gates` holds `x·W_ihᵀ + folded biases` for all steps (`[T·B, G·H]`) and
 /// is consumed. Writes this direction's columns of `out` (`[T·B, out_stride]`, zero-initialised),
 /// the final states into `h` / `c` (which hold the initial states on entry), and returns the
-/// cache when `keep`.
+/// cache (complete when `keep`; otherwise just the consumed gate buffer, for reuse).
 ///
 /// `out` must address `steps · batch · out_stride` elements; the caller guarantees that no one
 /// else writes this direction's columns meanwhile.
@@ -136,6 +179,7 @@ fn cols(w: &[f32], r0: usize, c0: usize, ld: usize) -> MatRef {
 pub(crate) fn forward(
     d: &Dims,
     w: &DirWeights,
+    pk: &FwdPacked,
     mut gates: Vec<f32>,
     active: &[usize],
     h: &mut [f32],
@@ -143,15 +187,15 @@ pub(crate) fn forward(
     out: Ptr,
     keep: bool,
     threads: usize,
-) -> Option<DirCache> {
+    zeros: &dyn Fn(usize) -> Vec<f32>,
+) -> DirCache {
     let (bsz, hid, ho, gh) = (d.batch, d.hidden, d.out, d.gh());
     let slots = if keep { d.steps } else { 1 };
-    let mut hprev = vec![0.0f32; slots * bsz * ho];
-    let mut cprev = if d.lstm() { vec![0.0f32; slots * bsz * hid] } else { Vec::new() };
-    let mut extra = if d.has_extra() { vec![0.0f32; slots * bsz * hid] } else { Vec::new() };
+    let mut hprev = zeros(slots * bsz * ho);
+    let mut cprev = if d.lstm() { zeros(slots * bsz * hid) } else { Vec::new() };
+    let mut extra = if d.has_extra() { zeros(slots * bsz * hid) } else { Vec::new() };
     let (hp_all, cp_all, ex_all, g_all) = (Ptr::of(&mut hprev), Ptr::of(&mut cprev), Ptr::of(&mut extra), Ptr::of(&mut gates));
     let (h_ptr, c_ptr, out_ptr) = (Ptr::of(h), Ptr::of(c), out);
-    let w_hh = w.w_hh;
 
     for step in 0..d.steps {
         let t = d.time(step);
@@ -173,7 +217,7 @@ pub(crate) fn forward(
         let hp = hp_all.mat_ref(hp_off, ho);
         let chunks = plan_chunks(threads, hid, n * gh * ho);
         for_each_chunk(chunks, |k| {
-            let (u0, u1) = split_range(hid, chunks, 8, k);
+            let (u0, u1) = split_range(hid, chunks, ALIGN, k);
             let len = u1 - u0;
             if len == 0 {
                 return;
@@ -185,10 +229,13 @@ pub(crate) fn forward(
                     if d.gru_before() && gb == 2 {
                         continue;
                     }
+                    let cols = gb * hid + u0..gb * hid + u1;
                     if d.gru_after() && gb == 2 {
-                        gemm_raw(n, len, ho, ex_all.mat(x_off + u0, hid), false, hp, rows_t(w_hh, gb * hid + u0, ho), 1);
+                        // Column 2H + u of the product goes to the side buffer's column u.
+                        let dst = MatMut { ptr: ex_all.0.wrapping_add(x_off).wrapping_sub(2 * hid), rs: hid as isize, cs: 1 };
+                        gemm_packed(n, cols, hp, &pk.hh, dst, false);
                     } else {
-                        gemm_raw(n, len, ho, g_all.mat(g_off + gb * hid + u0, gh), true, hp, rows_t(w_hh, gb * hid + u0, ho), 1);
+                        gemm_packed(n, cols, hp, &pk.hh, g_all.mat(g_off, gh), true);
                     }
                 }
                 for b in 0..n {
@@ -242,16 +289,16 @@ pub(crate) fn forward(
         });
         if d.proj {
             // h = m · W_hrᵀ, split over the P output columns.
-            let w_hr = w.w_hr.expect("projection weights");
+            let pw_hr = pk.hr.as_ref().expect("projection weights");
             let pchunks = plan_chunks(threads, ho, n * ho * hid);
             for_each_chunk(pchunks, |k| {
-                let (p0, p1) = split_range(ho, pchunks, 8, k);
+                let (p0, p1) = split_range(ho, pchunks, ALIGN, k);
                 if p1 == p0 {
                     return;
                 }
                 // SAFETY: chunk k writes columns p0..p1 of h and of the output only.
                 unsafe {
-                    gemm_raw(n, p1 - p0, hid, h_ptr.mat(p0, ho), false, ex_all.mat_ref(x_off, hid), rows_t(w_hr, p0, hid), 1);
+                    gemm_packed(n, p0..p1, ex_all.mat_ref(x_off, hid), pw_hr, h_ptr.mat(0, ho), false);
                     for b in 0..n {
                         out_ptr.seg((t * bsz + b) * d.out_stride + d.out_col + p0, p1 - p0).copy_from_slice(h_ptr.seg(b * ho + p0, p1 - p0));
                     }
@@ -261,14 +308,14 @@ pub(crate) fn forward(
         if d.gru_before() {
             // n = tanh(x·W_inᵀ + b_in + b_hn + (r ⊙ h)·W_hnᵀ): needs r of every unit first.
             for_each_chunk(chunks, |k| {
-                let (u0, u1) = split_range(hid, chunks, 8, k);
+                let (u0, u1) = split_range(hid, chunks, ALIGN, k);
                 let len = u1 - u0;
                 if len == 0 {
                     return;
                 }
                 // SAFETY: chunk k writes columns u0..u1 of the n block, of h and of the output.
                 unsafe {
-                    gemm_raw(n, len, hid, g_all.mat(g_off + 2 * hid + u0, gh), true, ex_all.mat_ref(x_off, hid), rows_t(w_hh, 2 * hid + u0, hid), 1);
+                    gemm_packed(n, 2 * hid + u0..2 * hid + u1, ex_all.mat_ref(x_off, hid), &pk.hh, g_all.mat(g_off, gh), true);
                     for b in 0..n {
                         let g = g_off + b * gh;
                         let hrow = h_ptr.seg(b * ho + u0, len);
@@ -279,7 +326,8 @@ pub(crate) fn forward(
             });
         }
     }
-    keep.then(|| DirCache { gates, hprev, cprev, extra, dh: Vec::new() })
+    // Without `keep` only the gate buffer is of any size; the caller may reuse it.
+    DirCache { gates, hprev, cprev, extra, dh: Vec::new() }
 }
 
 /// Backward time loop. `dout` is the gradient of the layer output (`[T·B, out_stride]`, this
@@ -289,7 +337,7 @@ pub(crate) fn forward(
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn backward(
     d: &Dims,
-    w: &DirWeights,
+    pk: &BwdPacked,
     cache: &mut DirCache,
     active: &[usize],
     dout: Option<&[f32]>,
@@ -305,7 +353,6 @@ pub(crate) fn backward(
     }
     let (g_all, hp_all, cp_all, ex_all) = (Ptr::of(&mut cache.gates), Ptr::of(&mut cache.hprev), Ptr::of(&mut cache.cprev), Ptr::of(&mut cache.extra));
     let (dht_p, sc_p, dh_p, dc_p) = (Ptr::of(&mut dht), Ptr::of(&mut scratch), Ptr::of(dh), Ptr::of(dc));
-    let w_hh = w.w_hh;
 
     for step in (0..d.steps).rev() {
         let t = d.time(step);
@@ -339,7 +386,7 @@ pub(crate) fn backward(
         }
         let chunks = plan_chunks(threads, hid, n * gh * ho);
         for_each_chunk(chunks, |k| {
-            let (u0, u1) = split_range(hid, chunks, 8, k);
+            let (u0, u1) = split_range(hid, chunks, ALIGN, k);
             let len = u1 - u0;
             if len == 0 {
                 return;
@@ -348,8 +395,8 @@ pub(crate) fn backward(
             // dc, of the side buffers and (GRU) of dh; it reads dht, which no one writes now.
             unsafe {
                 if d.proj {
-                    let w_hr = w.w_hr.expect("projection weights");
-                    gemm_raw(n, len, ho, sc_p.mat(u0, hid), false, dht_p.mat_ref(0, ho), cols(w_hr, 0, u0, hid), 1);
+                    let pw_hr = pk.hr.as_ref().expect("projection weights");
+                    gemm_packed(n, u0..u1, dht_p.mat_ref(0, ho), pw_hr, sc_p.mat(0, hid), false);
                 }
                 for b in 0..n {
                     let g = g_off + b * gh;
@@ -396,14 +443,15 @@ pub(crate) fn backward(
         if d.gru_before() {
             // d(r ⊙ h) = dn_pre · W_hn, then the r gradient and the r ⊙ d(rh) part of dh_prev.
             for_each_chunk(chunks, |k| {
-                let (u0, u1) = split_range(hid, chunks, 8, k);
+                let (u0, u1) = split_range(hid, chunks, ALIGN, k);
                 let len = u1 - u0;
                 if len == 0 {
                     return;
                 }
                 // SAFETY: chunk k writes columns u0..u1 of the scratch, the r block and dh.
                 unsafe {
-                    gemm_raw(n, len, hid, sc_p.mat(u0, hid), false, g_all.mat_ref(g_off + 2 * hid, gh), cols(w_hh, 2 * hid, u0, hid), 1);
+                    let pw_hn = pk.hn.as_ref().expect("GRU packing");
+                    gemm_packed(n, u0..u1, g_all.mat_ref(g_off + 2 * hid, gh), pw_hn, sc_p.mat(0, hid), false);
                     for b in 0..n {
                         cells::gru_before_r_backward(
                             g_all.seg(g_off + b * gh + u0, len),
@@ -418,21 +466,22 @@ pub(crate) fn backward(
         // dh_prev (+)= dG · W_hh, split over the columns of h.
         let pchunks = plan_chunks(threads, ho, n * gh * ho);
         for_each_chunk(pchunks, |k| {
-            let (c0, c1) = split_range(ho, pchunks, 8, k);
+            let (c0, c1) = split_range(ho, pchunks, ALIGN, k);
             if c1 == c0 {
                 return;
             }
-            let dst = dh_p.mat(c0, ho);
+            let dst = dh_p.mat(0, ho);
             // SAFETY: chunk k writes columns c0..c1 of dh (rows 0..n) only.
             unsafe {
                 match d.kind {
                     CellKind::Gru => {
-                        gemm_raw(n, c1 - c0, 2 * hid, dst, true, g_all.mat_ref(g_off, gh), cols(w_hh, 0, c0, ho), 1);
+                        gemm_packed(n, c0..c1, g_all.mat_ref(g_off, gh), &pk.hh, dst, true);
                         if d.reset_after {
-                            gemm_raw(n, c1 - c0, hid, dst, true, ex_all.mat_ref(x_off, hid), cols(w_hh, 2 * hid, c0, ho), 1);
+                            let pw_hn = pk.hn.as_ref().expect("GRU packing");
+                            gemm_packed(n, c0..c1, ex_all.mat_ref(x_off, hid), pw_hn, dst, true);
                         }
                     }
-                    _ => gemm_raw(n, c1 - c0, gh, dst, false, g_all.mat_ref(g_off, gh), cols(w_hh, 0, c0, ho), 1),
+                    _ => gemm_packed(n, c0..c1, g_all.mat_ref(g_off, gh), &pk.hh, dst, false),
                 }
             }
         });

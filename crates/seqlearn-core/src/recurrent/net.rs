@@ -2,11 +2,13 @@
 //! lengths, input projections, directions in parallel, dropout between layers, the backward pass
 //! through time and the weight gradients.
 
+use std::borrow::Cow;
+
 use super::config::{CellKind, RecurrentConfig};
-use super::direction::{self, DirCache, DirWeights, Dims, Ptr};
+use super::direction::{self, BwdPacked, DirCache, DirWeights, Dims, FwdPacked, Ptr};
 use super::params::Parameters;
 use crate::error::{Error, Result};
-use crate::linalg::{gemm_raw, matmul_nn, matmul_nt, matmul_tn, MatMut, MatRef};
+use crate::linalg::{gemm_packed, gemm_packed_bias, MatMut, MatRef, PackedWeights, NR};
 use crate::parallel;
 use crate::rng::Rng;
 
@@ -117,6 +119,78 @@ pub struct RecurrentNet {
     pub params: Parameters,
     cache: Option<ForwardCache>,
     dropout_rng: Rng,
+    packs: PackPool,
+}
+
+/// Buffers reused across passes: packed weights and the large per-pass vectors (gate buffers,
+/// forward caches, …). Every pass repacks the current parameters (packing is O(weights), a
+/// small fraction of a pass, and nothing can go stale when `params.data` is changed directly),
+/// but into warm memory: no allocation, no page faults (tens of MB per pass otherwise).
+#[derive(Default)]
+struct PackPool(std::sync::Mutex<Vec<PackedWeights>>, std::sync::Mutex<Vec<Vec<f32>>>);
+
+/// Most vectors the pool keeps.
+const POOL_VECS: usize = 16;
+
+impl PackPool {
+    /// Packs `w[n_rows, k]` (element `(r, kk)` at `w[r·rs + kk·cs]`) into the smallest free
+    /// buffer that fits (or grows the largest).
+    fn pack(&self, w: &[f32], n_rows: usize, k: usize, rs: usize, cs: usize, threads: usize) -> PackedWeights {
+        let need = PackedWeights::buffer_len(n_rows, k);
+        let mut p = {
+            let mut free = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let fit = (0..free.len()).filter(|&i| free[i].capacity() >= need).min_by_key(|&i| free[i].capacity());
+            let pick = fit.or_else(|| (0..free.len()).max_by_key(|&i| free[i].capacity()));
+            match pick {
+                Some(i) => free.swap_remove(i),
+                None => PackedWeights::empty(),
+            }
+        };
+        p.repack_strided_par(w, n_rows, k, rs, cs, threads);
+        p
+    }
+
+    fn give(&self, ps: impl IntoIterator<Item = PackedWeights>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend(ps);
+    }
+
+    /// A vector of `len` floats of unspecified (but finite) content: the caller overwrites it.
+    fn take_vec(&self, len: usize) -> Vec<f32> {
+        let mut v = {
+            let mut free = self.1.lock().unwrap_or_else(|e| e.into_inner());
+            // A buffer much larger than asked for is left for a larger request.
+            let fit = (0..free.len()).filter(|&i| free[i].capacity() >= len && free[i].capacity() <= 2 * len + 65536).min_by_key(|&i| free[i].capacity());
+            match fit {
+                Some(i) => free.swap_remove(i),
+                None => return vec![0.0; len],
+            }
+        };
+        if v.len() > len {
+            v.truncate(len);
+        } else {
+            v.resize(len, 0.0);
+        }
+        v
+    }
+
+    /// A vector of `len` zeros.
+    fn take_zeroed(&self, len: usize) -> Vec<f32> {
+        let mut v = self.take_vec(len);
+        v.fill(0.0);
+        v
+    }
+
+    fn give_vec(&self, v: Vec<f32>) {
+        if v.capacity() < 4096 {
+            return;
+        }
+        let mut free = self.1.lock().unwrap_or_else(|e| e.into_inner());
+        free.push(v);
+        if free.len() > POOL_VECS {
+            let small = (0..free.len()).min_by_key(|&i| free[i].capacity()).expect("non-empty");
+            free.swap_remove(small);
+        }
+    }
 }
 
 fn check_finite(arg: &str, v: &[f32]) -> Result<()> {
@@ -136,7 +210,7 @@ impl RecurrentNet {
         config.validate()?;
         let params = Parameters::new(&config);
         let dropout_rng = Rng::new(config.seed ^ 0xD409_0u64.wrapping_mul(0x9E37_79B9));
-        Ok(RecurrentNet { config, params, cache: None, dropout_rng })
+        Ok(RecurrentNet { config, params, cache: None, dropout_rng, packs: PackPool::default() })
     }
 
     /// The configuration.
@@ -279,26 +353,31 @@ impl RecurrentNet {
         parallel::install(|| -> Result<()> {
             for l in 0..cfg.num_layers {
                 let in_size = cfg.layer_input_size(l);
-                out = vec![0.0f32; rows * width];
+                // The top layer's output is handed to the caller (it does not come back to the
+                // pool, so it must not take a pooled buffer the next pass would miss).
+                out = if l + 1 < cfg.num_layers { self.packs.take_zeroed(rows * width) } else { vec![0.0f32; rows * width] };
                 let out_ptr = Ptr::of(&mut out);
                 let mut dir_gates = Vec::with_capacity(dirs);
                 for d in 0..dirs {
                     let (_, w_ih, folded) = self.dir_weights(l, d);
                     let gh = folded.len();
-                    let mut gates = vec![0.0f32; rows * gh];
-                    for row in gates.chunks_exact_mut(gh) {
-                        row.copy_from_slice(&folded);
-                    }
-                    matmul_nt(rows, gh, in_size, &layer_in, w_ih, &mut gates, true, threads);
+                    let mut gates = self.packs.take_vec(rows * gh);
+                    let pw_ih = self.packs.pack(w_ih, gh, in_size, in_size, 1, threads);
+                    packed_product(rows, &layer_in, &pw_ih, &mut gates, Init::Bias(&folded), threads);
+                    self.packs.give([pw_ih]);
                     dir_gates.push(gates);
                 }
                 let per_dir = (threads / dirs).max(1);
                 let run = |d: usize, gates: Vec<f32>, h: &mut [f32], c: &mut [f32]| {
                     let (w, _, _) = self.dir_weights(l, d);
-                    direction::forward(&self.dims(steps, batch, d), &w, gates, &active, h, c, out_ptr, keep, per_dir)
+                    let dims = self.dims(steps, batch, d);
+                    let pk = FwdPacked::new(&dims, &w, &|w, n, k, rs, cs| self.packs.pack(w, n, k, rs, cs, per_dir));
+                    let r = direction::forward(&dims, &w, &pk, gates, &active, h, c, out_ptr, keep, per_dir, &|n| self.packs.take_zeroed(n));
+                    self.packs.give(pk.into_buffers());
+                    r
                 };
                 let (h_layer, c_layer) = (&mut h_all[l * dirs * batch * ho..(l + 1) * dirs * batch * ho], if lstm { &mut c_all[l * dirs * batch * hid..(l + 1) * dirs * batch * hid] } else { &mut [][..] });
-                let caches: Vec<Option<DirCache>> = if dirs == 2 {
+                let caches: Vec<DirCache> = if dirs == 2 {
                     let g1 = dir_gates.pop().unwrap();
                     let g0 = dir_gates.pop().unwrap();
                     let (h0s, h1s) = h_layer.split_at_mut(batch * ho);
@@ -324,17 +403,34 @@ impl RecurrentNet {
                     None
                 };
                 if keep {
-                    layers.push(LayerCache { input: std::mem::take(&mut layer_in), mask, dirs: caches.into_iter().map(|c| c.unwrap_or_default()).collect() });
+                    let input = match std::mem::take(&mut layer_in) {
+                        Cow::Owned(v) => v,
+                        Cow::Borrowed(b) => {
+                            let mut v = self.packs.take_vec(b.len());
+                            v.copy_from_slice(b);
+                            v
+                        }
+                    };
+                    layers.push(LayerCache { input, mask, dirs: caches });
+                } else {
+                    for c in caches {
+                        for v in [c.gates, c.hprev, c.cprev, c.extra] {
+                            self.packs.give_vec(v);
+                        }
+                    }
+                    if let Cow::Owned(v) = std::mem::take(&mut layer_in) {
+                        self.packs.give_vec(v);
+                    }
                 }
                 mask_for_next = next_mask;
                 if l + 1 < cfg.num_layers {
-                    layer_in = std::mem::take(&mut out);
+                    layer_in = Cow::Owned(std::mem::take(&mut out));
                 }
             }
             Ok(())
         })?;
         // `out` of the top layer never has dropout applied (no next layer).
-        let output = scatter_rows(&out, steps, batch, width, input.batch_first, &perm);
+        let output = scatter_rows(out, steps, batch, width, input.batch_first, &perm);
         let mut h = vec![0.0f32; ld * batch * ho];
         permute_state(&h_all, &mut h, ld, batch, ho, &perm, true);
         let c = lstm.then(|| {
@@ -377,7 +473,7 @@ impl RecurrentNet {
         if let Some(g) = grad_c {
             permute_state(g, &mut dc_all, ld, batch, hid, &perm, false);
         }
-        let mut dtop: Option<Vec<f32>> = grad_output.map(|g| gather_rows(g, steps, batch, width, cache.batch_first, &perm));
+        let mut dtop: Option<Cow<[f32]>> = grad_output.map(|g| gather_rows(g, steps, batch, width, cache.batch_first, &perm));
         let rows = steps * batch;
         let threads = parallel::num_threads();
         let mut grad_input = Vec::new();
@@ -394,7 +490,10 @@ impl RecurrentNet {
                     let (dh_layer, dc_layer) = (&mut dh_all[l * dirs * batch * ho..(l + 1) * dirs * batch * ho], if lstm { &mut dc_all[l * dirs * batch * hid..(l + 1) * dirs * batch * hid] } else { &mut [][..] });
                     let run = |d: usize, c: &mut DirCache, dh: &mut [f32], dc: &mut [f32]| {
                         let (w, _, _) = this.dir_weights(l, d);
-                        direction::backward(&this.dims(steps, batch, d), &w, c, &active, dt, dh, dc, per_dir);
+                        let dims = this.dims(steps, batch, d);
+                        let pk = BwdPacked::new(&dims, &w, &|w, n, k, rs, cs| this.packs.pack(w, n, k, rs, cs, per_dir));
+                        direction::backward(&dims, &pk, c, &active, dt, dh, dc, per_dir);
+                        this.packs.give(pk.into_buffers());
                     };
                     if dirs == 2 {
                         let (c0, c1) = layer.dirs.split_at_mut(1);
@@ -405,30 +504,43 @@ impl RecurrentNet {
                         run(0, &mut layer.dirs[0], dh_layer, dc_layer);
                     }
                     // Weight gradients as large GEMMs over all steps, and the input gradient.
-                    let mut dx = vec![0.0f32; rows * in_size];
+                    let mut dx = if l == 0 { vec![0.0f32; rows * in_size] } else { this.packs.take_vec(rows * in_size) };
                     for d in 0..dirs {
                         let idx = this.params.index[l * dirs + d];
                         let e = &this.params.entries;
                         let c = &layer.dirs[d];
                         let (_, w_ih, _) = this.dir_weights(l, d);
-                        weight_grads(&cfg, c, &layer.input, in_size, rows, params_grad, e, idx, threads);
-                        matmul_nn(rows, in_size, cfg.kind.gates() * hid, &c.gates, w_ih, &mut dx, d > 0, threads);
+                        weight_grads(&cfg, c, &layer.input, in_size, rows, params_grad, e, idx, threads, &this.packs);
+                        // dx (+)= dG · W_ih, with W_ihᵀ packed.
+                        let pw = this.packs.pack(w_ih, in_size, cfg.kind.gates() * hid, 1, in_size, threads);
+                        packed_product(rows, &c.gates, &pw, &mut dx, if d > 0 { Init::Accumulate } else { Init::Zero }, threads);
+                        this.packs.give([pw]);
                     }
                     if let Some(m) = &layer.mask {
                         for (v, k) in dx.iter_mut().zip(m) {
                             *v *= *k;
                         }
                     }
+                    // This layer's cache and the gradient that came into it are spent.
+                    for c in std::mem::take(&mut layer.dirs) {
+                        for v in [c.gates, c.hprev, c.cprev, c.extra, c.dh] {
+                            this.packs.give_vec(v);
+                        }
+                    }
+                    this.packs.give_vec(std::mem::take(&mut layer.input));
+                    if let Some(Cow::Owned(v)) = dtop.take() {
+                        this.packs.give_vec(v);
+                    }
                     if l == 0 {
                         grad_input = std::mem::take(&mut dx);
                     } else {
-                        dtop = Some(dx);
+                        dtop = Some(Cow::Owned(dx));
                     }
                 }
             });
         }
         self.params.grad = grads;
-        let grad_input = scatter_rows(&grad_input, steps, batch, cfg.input_size, cache.batch_first, &perm);
+        let grad_input = scatter_rows(grad_input, steps, batch, cfg.input_size, cache.batch_first, &perm);
         let mut grad_h0 = vec![0.0f32; ld * batch * ho];
         permute_state(&dh_all, &mut grad_h0, ld, batch, ho, &perm, true);
         let grad_c0 = lstm.then(|| {
@@ -441,34 +553,65 @@ impl RecurrentNet {
     }
 }
 
+/// What [`packed_product`] adds the product to.
+#[derive(Clone, Copy)]
+enum Init<'a> {
+    Zero,
+    Accumulate,
+    /// A row vector (`[N]`) broadcast over the rows.
+    Bias(&'a [f32]),
+}
+
+/// `C[rows × N] = init + A[rows × K] · Wᵀ` for a packed `W` (`[N, K]`), all row-major, split
+/// over `threads` by column panels.
+fn packed_product(rows: usize, a: &[f32], w: &PackedWeights, c: &mut [f32], init: Init, threads: usize) {
+    let (n, k) = (w.rows(), w.depth());
+    assert!(a.len() >= rows * k && c.len() >= rows * n, "internal: packed_product operand sizes");
+    let chunks = if rows * n * k < (1 << 16) { 1 } else { threads.min(n.div_ceil(NR)).max(1) };
+    let (ar, cm) = (MatRef::row_major(a, k), MatMut::row_major(c, n));
+    parallel::for_each_chunk(chunks, |t| {
+        let (c0, c1) = parallel::split_range(n, chunks, NR, t);
+        // SAFETY: sizes checked above; chunk t writes columns c0..c1 of C only.
+        unsafe {
+            match init {
+                Init::Bias(b) => gemm_packed_bias(rows, c0..c1, ar, w, b, cm),
+                _ => gemm_packed(rows, c0..c1, ar, w, cm, matches!(init, Init::Accumulate)),
+            }
+        };
+    });
+}
+
 static ZEROS_HN: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
 
 /// Accumulates the weight and bias gradients of one layer-direction from its gate gradients.
 #[allow(clippy::too_many_arguments)]
-fn weight_grads(cfg: &RecurrentConfig, c: &DirCache, input: &[f32], in_size: usize, rows: usize, grad: &mut [f32], e: &[super::params::ParamEntry], idx: super::params::DirParamIndex, threads: usize) {
+fn weight_grads(cfg: &RecurrentConfig, c: &DirCache, input: &[f32], in_size: usize, rows: usize, grad: &mut [f32], e: &[super::params::ParamEntry], idx: super::params::DirParamIndex, threads: usize, pool: &PackPool) {
     let hid = cfg.hidden_size;
     let ho = cfg.out_size();
     let gh = cfg.kind.gates() * hid;
     let gru = cfg.kind == CellKind::Gru;
-    matmul_tn(gh, in_size, rows, &c.gates, input, &mut grad[e[idx.w_ih].range()], true, threads);
+    // dW (+)= dGᵀ · X as `A · Wᵀ` with A = dGᵀ (strided) and W = Xᵀ packed (`[F, rows]`).
+    let x_t = pool.pack(input, in_size, rows, 1, in_size, threads);
+    grad_product(gh, &c.gates, 0, gh, &x_t, &mut grad[e[idx.w_ih].range()], threads);
     {
         let dw = &mut grad[e[idx.w_hh].range()];
+        let hprev_t = pool.pack(&c.hprev, ho, rows, 1, ho, threads);
         if gru {
             // r, z rows from the gate gradients against h_prev.
-            // SAFETY: operands address in-bounds elements of distinct buffers.
-            unsafe {
-                gemm_raw(2 * hid, ho, rows, MatMut::row_major(dw, ho), true, MatRef::transposed(&c.gates, gh), MatRef::row_major(&c.hprev, ho), threads);
-                let n_rows = MatMut::row_major(dw, ho).at(2 * hid, 0);
-                if cfg.reset_after {
-                    gemm_raw(hid, ho, rows, n_rows, true, MatRef::transposed(&c.extra, hid), MatRef::row_major(&c.hprev, ho), threads);
-                } else {
-                    gemm_raw(hid, ho, rows, n_rows, true, MatRef::transposed(&c.gates, gh).at(2 * hid, 0), MatRef::row_major(&c.extra, hid), threads);
-                }
+            grad_product(2 * hid, &c.gates, 0, gh, &hprev_t, &mut dw[..2 * hid * ho], threads);
+            if cfg.reset_after {
+                grad_product(hid, &c.extra, 0, hid, &hprev_t, &mut dw[2 * hid * ho..], threads);
+            } else {
+                let rh_t = pool.pack(&c.extra, hid, rows, 1, hid, threads);
+                grad_product(hid, &c.gates, 2 * hid, gh, &rh_t, &mut dw[2 * hid * ho..], threads);
+                pool.give([rh_t]);
             }
         } else {
-            matmul_tn(gh, ho, rows, &c.gates, &c.hprev, dw, true, threads);
+            grad_product(gh, &c.gates, 0, gh, &hprev_t, dw, threads);
         }
+        pool.give([hprev_t]);
     }
+    pool.give([x_t]);
     if let Some(i) = idx.b_ih {
         add_column_sums(&c.gates, gh, 0, gh, &mut grad[e[i].range()]);
     }
@@ -482,8 +625,26 @@ fn weight_grads(cfg: &RecurrentConfig, c: &DirCache, input: &[f32], in_size: usi
         }
     }
     if let Some(i) = idx.w_hr {
-        matmul_tn(ho, hid, rows, &c.dh, &c.extra, &mut grad[e[i].range()], true, threads);
+        let m_t = pool.pack(&c.extra, hid, rows, 1, hid, threads);
+        grad_product(ho, &c.dh, 0, ho, &m_t, &mut grad[e[i].range()], threads);
+        pool.give([m_t]);
     }
+}
+
+/// `C[m × N] += A[:, a0..a0 + m]ᵀ · B` for the gradient of a weight: `a` is `[rows, lda]`
+/// row-major, `bt` is `B` (`[rows, N]`) packed transposed, `c` row-major `[m, N]`. Split over
+/// `threads` by rows of C.
+fn grad_product(m: usize, a: &[f32], a0: usize, lda: usize, bt: &PackedWeights, c: &mut [f32], threads: usize) {
+    let (n, rows) = (bt.rows(), bt.depth());
+    assert!(c.len() >= m * n && a0 + m <= lda && (rows == 0 || a.len() >= (rows - 1) * lda + a0 + m), "internal: grad_product operand sizes");
+    let chunks = if m * n * rows < (1 << 16) { 1 } else { threads.min(m / 8).max(1) };
+    let ar = MatRef { ptr: a[a0..].as_ptr(), rs: 1, cs: lda as isize };
+    let cm = MatMut::row_major(c, n);
+    parallel::for_each_chunk(chunks, |t| {
+        let (r0, r1) = parallel::split_range(m, chunks, 8, t);
+        // SAFETY: sizes checked above; chunk t writes rows r0..r1 of C only.
+        unsafe { gemm_packed(r1 - r0, 0..n, ar.at(r0, 0), bt, cm.at(r0, 0), true) };
+    });
 }
 
 /// `out[j] += Σ_rows a[row, c0 + j]` for `j < out.len()`.
@@ -497,10 +658,11 @@ fn add_column_sums(a: &[f32], ld: usize, c0: usize, ncols: usize, out: &mut [f32
 }
 
 /// Gathers a user tensor (`[T, B, F]` or `[B, T, F]`) into time-major rows in sorted batch order.
-fn gather_rows(src: &[f32], steps: usize, batch: usize, feat: usize, batch_first: bool, perm: &[usize]) -> Vec<f32> {
+/// Borrows `src` when it is already in that order.
+fn gather_rows<'a>(src: &'a [f32], steps: usize, batch: usize, feat: usize, batch_first: bool, perm: &[usize]) -> Cow<'a, [f32]> {
     let identity = perm.iter().enumerate().all(|(i, &p)| i == p);
     if identity && !batch_first {
-        return src.to_vec();
+        return Cow::Borrowed(&src[..steps * batch * feat]);
     }
     let mut dst = vec![0.0f32; steps * batch * feat];
     for t in 0..steps {
@@ -509,14 +671,14 @@ fn gather_rows(src: &[f32], steps: usize, batch: usize, feat: usize, batch_first
             dst[(t * batch + k) * feat..][..feat].copy_from_slice(&src[s..s + feat]);
         }
     }
-    dst
+    Cow::Owned(dst)
 }
 
-/// The inverse of [`gather_rows`].
-fn scatter_rows(src: &[f32], steps: usize, batch: usize, feat: usize, batch_first: bool, perm: &[usize]) -> Vec<f32> {
+/// The inverse of [`gather_rows`] (returns `src` itself when the order is already right).
+fn scatter_rows(src: Vec<f32>, steps: usize, batch: usize, feat: usize, batch_first: bool, perm: &[usize]) -> Vec<f32> {
     let identity = perm.iter().enumerate().all(|(i, &p)| i == p);
     if identity && !batch_first {
-        return src.to_vec();
+        return src;
     }
     let mut dst = vec![0.0f32; steps * batch * feat];
     for t in 0..steps {

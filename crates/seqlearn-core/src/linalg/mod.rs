@@ -2,8 +2,17 @@
 //! dispatch, `Parallelism::Rayon` on our pool), chosen over `matrixmultiply` by measurement
 //! (`cargo run --release --example gemm_backends`). With the `blas-openblas-system` feature,
 //! large row-major products go to `cblas_sgemm` instead.
+//!
+//! The recurrent time loops use [`gemm_packed`] instead: a GEMM against a weight packed once per
+//! pass ([`PackedWeights`]), with our own AVX-512 / AVX2 / portable register-tile kernels.
 
 use gemm::Parallelism;
+
+#[cfg(target_arch = "x86_64")]
+mod kernels_x86;
+mod packed;
+
+pub use packed::{best_path, gemm_packed, gemm_packed_bias, with_path, KernelPath, PackedWeights, NR};
 
 /// A read-only strided matrix operand: element `(i, j)` is at `ptr[i * rs + j * cs]`.
 #[derive(Clone, Copy, Debug)]
