@@ -1,7 +1,8 @@
 //! Run-time SIMD dispatch. The crate is compiled for baseline x86-64; element-wise kernels are
-//! written once as plain loops and compiled twice by [`dispatch!`]: a baseline (SSE2) copy and an
-//! AVX2+FMA copy chosen at run time, so one prebuilt binary is fast on every x86-64 CPU.
+//! written once as plain loops and compiled three times by [`dispatch!`]: baseline (SSE2),
+//! AVX2+FMA and AVX-512, chosen at run time, so one prebuilt binary is fast on every x86-64 CPU.
 //! Results are bit-identical between the copies: no `mul_add` is used, so no fused rounding.
+//! `SEQLEARN_NO_AVX512` / `SEQLEARN_NO_AVX2` force the narrower paths (tests, comparisons).
 
 /// True when the CPU supports AVX2 and FMA (checked once).
 #[inline]
@@ -29,8 +30,37 @@ pub fn has_avx2() -> bool {
     }
 }
 
-/// Defines `pub fn name(args)` whose body is compiled for baseline x86-64 and for AVX2+FMA,
-/// dispatching at run time. The body must only call `#[inline(always)]` helpers so they are
+/// True when the CPU supports AVX-512 (F, BW, DQ, VL) and AVX2 (checked once), unless
+/// `SEQLEARN_NO_AVX512` is set.
+#[inline]
+pub fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::sync::atomic::{AtomicU8, Ordering};
+        static STATE: AtomicU8 = AtomicU8::new(0);
+        match STATE.load(Ordering::Relaxed) {
+            1 => false,
+            2 => true,
+            _ => {
+                let yes = has_avx2()
+                    && std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl");
+                let v = yes && std::env::var_os("SEQLEARN_NO_AVX512").is_none();
+                STATE.store(if v { 2 } else { 1 }, Ordering::Relaxed);
+                v
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Defines `pub fn name(args)` whose body is compiled for baseline x86-64, AVX2+FMA and
+/// AVX-512, dispatching at run time. The body must only call `#[inline(always)]` helpers so they are
 /// compiled with the wider instruction set too.
 #[macro_export]
 macro_rules! dispatch {
@@ -43,6 +73,13 @@ macro_rules! dispatch {
             fn body($($arg: $ty),*) $body
             #[cfg(target_arch = "x86_64")]
             {
+                #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn wider($($arg: $ty),*) { body($($arg),*) }
+                if $crate::simd::has_avx512() {
+                    // SAFETY: the CPU supports these features (checked above).
+                    return unsafe { wider($($arg),*) };
+                }
                 #[target_feature(enable = "avx2,fma")]
                 #[allow(clippy::too_many_arguments)]
                 unsafe fn wide($($arg: $ty),*) { body($($arg),*) }
