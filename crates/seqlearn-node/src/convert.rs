@@ -1,6 +1,8 @@
 //! Conversions between JavaScript values and core types, with the checks a JavaScript caller
 //! needs (integers that are really integers, shapes that match their data).
 
+use std::borrow::Cow;
+
 use napi::bindgen_prelude::Float32Array;
 use napi_derive::napi;
 
@@ -68,20 +70,28 @@ pub fn shape_of(arg: &str, shape: &[f64], len: usize) -> napi::Result<Vec<usize>
     Ok(s)
 }
 
-/// A tensor copied out of JavaScript memory (needed before work moves off the JS thread).
-pub struct OwnedTensor {
+/// A tensor argument on the Rust side: borrowed from JavaScript memory for synchronous calls,
+/// copied for async work (JavaScript may change its buffers while a worker thread reads).
+pub struct HostTensor<'a> {
     /// Values.
-    pub data: Vec<f32>,
+    pub data: Cow<'a, [f32]>,
     /// Shape.
     pub shape: Vec<usize>,
 }
 
-impl OwnedTensor {
-    /// Copies and checks a tensor argument.
-    pub fn from_arg(arg: &str, t: &TensorArg) -> napi::Result<Self> {
+impl<'a> HostTensor<'a> {
+    /// Checks a tensor argument and borrows its values (synchronous calls only).
+    pub fn borrow(arg: &str, t: &'a TensorArg) -> napi::Result<Self> {
         let shape = shape_of(arg, &t.shape, t.data.len())?;
-        Ok(OwnedTensor { data: t.data.to_vec(), shape })
+        Ok(HostTensor { data: Cow::Borrowed(&t.data[..]), shape })
     }
+
+    /// Checks a tensor argument and copies its values (for work off the JavaScript thread).
+    pub fn copy(arg: &str, t: &TensorArg) -> napi::Result<HostTensor<'static>> {
+        let shape = shape_of(arg, &t.shape, t.data.len())?;
+        Ok(HostTensor { data: Cow::Owned(t.data.to_vec()), shape })
+    }
+
     /// A borrowed view for the core.
     pub fn view(&self) -> seqlearn_core::recurrent::TensorRef<'_> {
         seqlearn_core::recurrent::TensorRef { data: &self.data, shape: &self.shape }

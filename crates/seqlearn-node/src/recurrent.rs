@@ -9,7 +9,7 @@ use napi::{Env, Task};
 use napi_derive::napi;
 use seqlearn_core::recurrent::{self as core, CellKind, ForwardOptions, RecurrentConfig, SequenceBatch};
 
-use crate::convert::{shape_of, tensor_out, to_usize, NamedTensorArg, NamedTensorOut, OwnedTensor, TensorArg, TensorOut};
+use crate::convert::{shape_of, tensor_out, to_usize, NamedTensorArg, NamedTensorOut, HostTensor, TensorArg, TensorOut};
 use crate::error::{guard, invalid, to_js};
 
 /// Options of the native constructor (see the TypeScript `RecurrentOptions`).
@@ -110,20 +110,21 @@ fn parse_config(o: &RecurrentNetOptions) -> napi::Result<RecurrentConfig> {
     Ok(c)
 }
 
-/// Inputs of a forward pass copied out of JavaScript.
-struct ForwardInput {
-    x: OwnedTensor,
+/// Inputs of a forward pass (borrowed for sync calls, copied for async ones).
+struct ForwardInput<'a> {
+    x: HostTensor<'a>,
     lengths: Option<Vec<usize>>,
-    h0: Option<OwnedTensor>,
-    c0: Option<OwnedTensor>,
+    h0: Option<HostTensor<'a>>,
+    c0: Option<HostTensor<'a>>,
     training: bool,
     requires_grad: bool,
     batch_first: bool,
 }
 
-impl ForwardInput {
-    fn new(input: &TensorArg, options: Option<&ForwardArgs>) -> napi::Result<Self> {
-        let x = OwnedTensor::from_arg("input", input)?;
+impl<'a> ForwardInput<'a> {
+    fn new(input: &'a TensorArg, options: Option<&'a ForwardArgs>, copy: bool) -> napi::Result<ForwardInput<'a>> {
+        let take = |arg: &str, t: &'a TensorArg| if copy { HostTensor::copy(arg, t) } else { HostTensor::borrow(arg, t) };
+        let x = take("input", input)?;
         let batch_first = options.and_then(|o| o.batch_first).unwrap_or(false);
         let steps = x.shape.get(if batch_first { 1 } else { 0 }).copied();
         let lengths = match options.and_then(|o| o.lengths.as_ref()) {
@@ -143,8 +144,8 @@ impl ForwardInput {
                     .collect::<napi::Result<Vec<_>>>()?,
             ),
         };
-        let h0 = options.and_then(|o| o.h0.as_ref()).map(|t| OwnedTensor::from_arg("h0", t)).transpose()?;
-        let c0 = options.and_then(|o| o.c0.as_ref()).map(|t| OwnedTensor::from_arg("c0", t)).transpose()?;
+        let h0 = options.and_then(|o| o.h0.as_ref()).map(|t| take("h0", t)).transpose()?;
+        let c0 = options.and_then(|o| o.c0.as_ref()).map(|t| take("c0", t)).transpose()?;
         let training = options.and_then(|o| o.training).unwrap_or(false);
         let requires_grad = options.and_then(|o| o.requires_grad).unwrap_or(training);
         Ok(ForwardInput { x, lengths, h0, c0, training, requires_grad, batch_first })
@@ -163,18 +164,19 @@ fn forward_result(o: core::ForwardOutput) -> ForwardResult {
     ForwardResult { output: tensor_out(o.output, &o.output_shape), h: tensor_out(o.h, &o.h_shape), c }
 }
 
-struct BackwardInput {
-    grad_output: Option<OwnedTensor>,
-    grad_h: Option<OwnedTensor>,
-    grad_c: Option<OwnedTensor>,
+struct BackwardInput<'a> {
+    grad_output: Option<HostTensor<'a>>,
+    grad_h: Option<HostTensor<'a>>,
+    grad_c: Option<HostTensor<'a>>,
 }
 
-impl BackwardInput {
-    fn new(grad_output: Option<&TensorArg>, options: Option<&BackwardArgs>) -> napi::Result<Self> {
+impl<'a> BackwardInput<'a> {
+    fn new(grad_output: Option<&'a TensorArg>, options: Option<&'a BackwardArgs>, copy: bool) -> napi::Result<BackwardInput<'a>> {
+        let take = |arg: &str, t: &'a TensorArg| if copy { HostTensor::copy(arg, t) } else { HostTensor::borrow(arg, t) };
         Ok(BackwardInput {
-            grad_output: grad_output.map(|t| OwnedTensor::from_arg("gradOutput", t)).transpose()?,
-            grad_h: options.and_then(|o| o.grad_h.as_ref()).map(|t| OwnedTensor::from_arg("gradH", t)).transpose()?,
-            grad_c: options.and_then(|o| o.grad_c.as_ref()).map(|t| OwnedTensor::from_arg("gradC", t)).transpose()?,
+            grad_output: grad_output.map(|t| take("gradOutput", t)).transpose()?,
+            grad_h: options.and_then(|o| o.grad_h.as_ref()).map(|t| take("gradH", t)).transpose()?,
+            grad_c: options.and_then(|o| o.grad_c.as_ref()).map(|t| take("gradC", t)).transpose()?,
         })
     }
     fn run(&self, net: &mut core::RecurrentNet) -> seqlearn_core::Result<core::BackwardOutput> {
@@ -223,7 +225,7 @@ impl RecurrentNet {
     /// Forward pass over a batch (on the calling thread).
     #[napi(catch_unwind)]
     pub fn forward(&self, input: TensorArg, options: Option<ForwardArgs>) -> napi::Result<ForwardResult> {
-        let args = ForwardInput::new(&input, options.as_ref())?;
+        let args = ForwardInput::new(&input, options.as_ref(), false)?;
         let mut net = self.lock()?;
         guard("forward", || args.run(&mut net).map(forward_result).map_err(to_js))
     }
@@ -231,14 +233,14 @@ impl RecurrentNet {
     /// Forward pass on a worker thread; resolves to the same result as `forward`.
     #[napi(ts_return_type = "Promise<ForwardResult>")]
     pub fn forward_async(&self, input: TensorArg, options: Option<ForwardArgs>) -> napi::Result<AsyncTask<ForwardTask>> {
-        let args = guard("forwardAsync", || ForwardInput::new(&input, options.as_ref()))?;
+        let args = guard("forwardAsync", || ForwardInput::new(&input, options.as_ref(), true).map(into_static))?;
         Ok(AsyncTask::new(ForwardTask { net: self.inner.clone(), args }))
     }
 
     /// Backward pass through the cached forward; accumulates parameter gradients.
     #[napi(catch_unwind)]
     pub fn backward(&self, grad_output: Option<TensorArg>, options: Option<BackwardArgs>) -> napi::Result<BackwardResult> {
-        let args = BackwardInput::new(grad_output.as_ref(), options.as_ref())?;
+        let args = BackwardInput::new(grad_output.as_ref(), options.as_ref(), false)?;
         let mut net = self.lock()?;
         guard("backward", || args.run(&mut net).map(backward_result).map_err(to_js))
     }
@@ -246,7 +248,7 @@ impl RecurrentNet {
     /// Backward pass on a worker thread.
     #[napi(ts_return_type = "Promise<BackwardResult>")]
     pub fn backward_async(&self, grad_output: Option<TensorArg>, options: Option<BackwardArgs>) -> napi::Result<AsyncTask<BackwardTask>> {
-        let args = guard("backwardAsync", || BackwardInput::new(grad_output.as_ref(), options.as_ref()))?;
+        let args = guard("backwardAsync", || BackwardInput::new(grad_output.as_ref(), options.as_ref(), true).map(into_static_b))?;
         Ok(AsyncTask::new(BackwardTask { net: self.inner.clone(), args }))
     }
 
@@ -296,6 +298,20 @@ impl RecurrentNet {
     }
 }
 
+fn owned(t: HostTensor<'_>) -> HostTensor<'static> {
+    HostTensor { data: std::borrow::Cow::Owned(t.data.into_owned()), shape: t.shape }
+}
+
+/// The copied (owned) form of forward inputs, for an async task.
+fn into_static(a: ForwardInput<'_>) -> ForwardInput<'static> {
+    ForwardInput { x: owned(a.x), lengths: a.lengths, h0: a.h0.map(owned), c0: a.c0.map(owned), training: a.training, requires_grad: a.requires_grad, batch_first: a.batch_first }
+}
+
+/// The copied (owned) form of backward inputs, for an async task.
+fn into_static_b(a: BackwardInput<'_>) -> BackwardInput<'static> {
+    BackwardInput { grad_output: a.grad_output.map(owned), grad_h: a.grad_h.map(owned), grad_c: a.grad_c.map(owned) }
+}
+
 fn named(p: &core::Parameters, values: &[f32]) -> Vec<NamedTensorOut> {
     p.entries
         .iter()
@@ -306,7 +322,7 @@ fn named(p: &core::Parameters, values: &[f32]) -> Vec<NamedTensorOut> {
 /// Async forward task.
 pub struct ForwardTask {
     net: Arc<Mutex<core::RecurrentNet>>,
-    args: ForwardInput,
+    args: ForwardInput<'static>,
 }
 
 impl Task for ForwardTask {
@@ -326,7 +342,7 @@ impl Task for ForwardTask {
 /// Async backward task.
 pub struct BackwardTask {
     net: Arc<Mutex<core::RecurrentNet>>,
-    args: BackwardInput,
+    args: BackwardInput<'static>,
 }
 
 impl Task for BackwardTask {
