@@ -8,6 +8,8 @@
 
 use gemm::Parallelism;
 
+#[cfg(feature = "blas-openblas-system")]
+mod blas;
 #[cfg(target_arch = "x86_64")]
 mod kernels_x86;
 mod packed;
@@ -87,6 +89,10 @@ pub unsafe fn gemm_raw(m: usize, n: usize, k: usize, c: MatMut, accumulate: bool
                 }
             }
         }
+        return;
+    }
+    #[cfg(feature = "blas-openblas-system")]
+    if blas::try_sgemm(m, n, k, c, accumulate, a, b, threads) {
         return;
     }
     let par = if threads > 1 && (m * n * k) >= 1 << 15 { Parallelism::Rayon(threads) } else { Parallelism::None };
