@@ -96,7 +96,8 @@ export interface BackwardResult {
 }
 
 /**
- * Median seconds of `C[m×n] = A[m×k]·B[k×n]` with seqlearn's GEMM on the current pool
+ * Median seconds of `C[m×n] = A[m×k]·Wᵀ` (W `[n, k]` packed once) with the GEMM kernel the
+ * recurrent layers use, on the current pool
  * (benchmark helper: our distance from the machine's GEMM limit).
  */
 export declare function benchGemm(m: number, n: number, k: number, reps: number): number

@@ -40,7 +40,8 @@ pub fn random_uniform(n: f64, low: f64, high: f64, seed: f64) -> napi::Result<Fl
     Ok(Float32Array::new(v))
 }
 
-/// Median seconds of `C[m×n] = A[m×k]·B[k×n]` with seqlearn's GEMM on the current pool
+/// Median seconds of `C[m×n] = A[m×k]·Wᵀ` (W `[n, k]` packed once) with the GEMM kernel the
+/// recurrent layers use, on the current pool
 /// (benchmark helper: our distance from the machine's GEMM limit).
 #[napi(catch_unwind)]
 pub fn bench_gemm(m: f64, n: f64, k: f64, reps: f64) -> napi::Result<f64> {
