@@ -32,6 +32,15 @@ function checkShape(shape: readonly number[], arg = 'shape'): number {
   return n;
 }
 
+/** Checks that `data` is a `kind` typed array whose length matches `shape`. */
+function checkData(data: unknown, kind: typeof Float32Array | typeof Int32Array, shape: readonly number[]): void {
+  if (!(data instanceof kind)) throw new TypeError(`data: expected ${kind === Int32Array ? 'an' : 'a'} ${kind.name}, got ${describe(data)}`);
+  const n = checkShape(shape);
+  if (n !== data.length) {
+    throw new InvalidArgumentError(`data: shape [${shape.join(', ')}] needs ${n} values, got ${data.length}`, 'ERR_SEQLEARN_INVALID_ARG');
+  }
+}
+
 /** A dense float32 tensor. */
 export class Tensor implements TensorLike {
   /** Row-major values. */
@@ -41,11 +50,7 @@ export class Tensor implements TensorLike {
 
   /** Wraps `data` (not copied) with `shape`; the sizes must agree. */
   constructor(data: Float32Array, shape: readonly number[]) {
-    if (!(data instanceof Float32Array)) throw new TypeError(`data: expected a Float32Array, got ${describe(data)}`);
-    const n = checkShape(shape);
-    if (n !== data.length) {
-      throw new InvalidArgumentError(`data: shape [${shape.join(', ')}] needs ${n} values, got ${data.length}`, 'ERR_SEQLEARN_INVALID_ARG');
-    }
+    checkData(data, Float32Array, shape);
     this.data = data;
     this.shape = [...shape];
   }
@@ -131,9 +136,7 @@ export class IntTensor implements IntTensorLike {
   readonly shape: number[];
   /** Wraps `data` (not copied) with `shape`. */
   constructor(data: Int32Array, shape: readonly number[]) {
-    if (!(data instanceof Int32Array)) throw new TypeError(`data: expected an Int32Array, got ${describe(data)}`);
-    const n = checkShape(shape);
-    if (n !== data.length) throw new InvalidArgumentError(`data: shape [${shape.join(', ')}] needs ${n} values, got ${data.length}`, 'ERR_SEQLEARN_INVALID_ARG');
+    checkData(data, Int32Array, shape);
     this.data = data;
     this.shape = [...shape];
   }

@@ -4,25 +4,31 @@
 //! Results are bit-identical between the copies: no `mul_add` is used, so no fused rounding.
 //! `SEQLEARN_NO_AVX512` / `SEQLEARN_NO_AVX2` force the narrower paths (tests, comparisons).
 
-/// True when the CPU supports AVX2 and FMA (checked once).
+/// Runs `detect` once and caches the answer in `state` (0 = unknown, 1 = no, 2 = yes).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn cached(state: &std::sync::atomic::AtomicU8, detect: impl FnOnce() -> bool) -> bool {
+    use std::sync::atomic::Ordering;
+    match state.load(Ordering::Relaxed) {
+        1 => false,
+        2 => true,
+        _ => {
+            let v = detect();
+            state.store(if v { 2 } else { 1 }, Ordering::Relaxed);
+            v
+        }
+    }
+}
+
+/// True when the CPU supports AVX2 and FMA (checked once), unless `SEQLEARN_NO_AVX2` is set.
 #[inline]
 pub fn has_avx2() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::sync::atomic::{AtomicU8, Ordering};
-        static STATE: AtomicU8 = AtomicU8::new(0);
-        match STATE.load(Ordering::Relaxed) {
-            1 => false,
-            2 => true,
-            _ => {
-                let yes = std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma");
-                let forced_off = std::env::var_os("SEQLEARN_NO_AVX2").is_some();
-                let v = yes && !forced_off;
-                STATE.store(if v { 2 } else { 1 }, Ordering::Relaxed);
-                v
-            }
-        }
+        static STATE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+        cached(&STATE, || {
+            std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") && std::env::var_os("SEQLEARN_NO_AVX2").is_none()
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -36,22 +42,15 @@ pub fn has_avx2() -> bool {
 pub fn has_avx512() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::sync::atomic::{AtomicU8, Ordering};
-        static STATE: AtomicU8 = AtomicU8::new(0);
-        match STATE.load(Ordering::Relaxed) {
-            1 => false,
-            2 => true,
-            _ => {
-                let yes = has_avx2()
-                    && std::arch::is_x86_feature_detected!("avx512f")
-                    && std::arch::is_x86_feature_detected!("avx512bw")
-                    && std::arch::is_x86_feature_detected!("avx512dq")
-                    && std::arch::is_x86_feature_detected!("avx512vl");
-                let v = yes && std::env::var_os("SEQLEARN_NO_AVX512").is_none();
-                STATE.store(if v { 2 } else { 1 }, Ordering::Relaxed);
-                v
-            }
-        }
+        static STATE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+        cached(&STATE, || {
+            has_avx2()
+                && std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+                && std::env::var_os("SEQLEARN_NO_AVX512").is_none()
+        })
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -33,6 +33,13 @@ fn optim_loss(p: &[f32], t: &[f32]) -> napi::Result<(f32, Vec<f32>)> {
     seqlearn_core::loss::mse_loss(p, t).map_err(to_js)
 }
 
+fn check_lr(lr: f64) -> napi::Result<f64> {
+    if !(lr.is_finite() && lr >= 0.0) {
+        return Err(invalid("lr", format!("expected a finite value ≥ 0, got {lr}")));
+    }
+    Ok(lr)
+}
+
 /// Options of `AdamState` (PyTorch defaults).
 #[napi(object)]
 pub struct AdamOptions {
@@ -89,10 +96,7 @@ impl AdamState {
     /// Sets the learning rate.
     #[napi(setter, catch_unwind)]
     pub fn set_lr(&mut self, lr: f64) -> napi::Result<()> {
-        if !(lr.is_finite() && lr >= 0.0) {
-            return Err(invalid("lr", format!("expected a finite value ≥ 0, got {lr}")));
-        }
-        self.inner.config.lr = lr;
+        self.inner.config.lr = check_lr(lr)?;
         Ok(())
     }
 
@@ -155,10 +159,7 @@ impl SgdState {
     /// Sets the learning rate.
     #[napi(setter, catch_unwind)]
     pub fn set_lr(&mut self, lr: f64) -> napi::Result<()> {
-        if !(lr.is_finite() && lr >= 0.0) {
-            return Err(invalid("lr", format!("expected a finite value ≥ 0, got {lr}")));
-        }
-        self.inner.config.lr = lr;
+        self.inner.config.lr = check_lr(lr)?;
         Ok(())
     }
 }

@@ -229,7 +229,7 @@ pub fn serialize(tensors: &[NamedTensor], metadata: &BTreeMap<String, String>) -
         offset += 4 * len;
     }
     let mut json = serde_json::to_vec(&Value::Object(header)).expect("header serialises");
-    while (8 + json.len()) % 8 != 0 {
+    while !(8 + json.len()).is_multiple_of(8) {
         json.push(b' ');
     }
     let mut out = Vec::with_capacity(8 + json.len() + offset);

@@ -77,6 +77,7 @@ impl MatMut {
 /// # Safety
 /// Every element addressed by the three operands for the given sizes must be valid, `c` must
 /// not alias `a` or `b`, and no other thread may touch the addressed elements of `c` meanwhile.
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn gemm_raw(m: usize, n: usize, k: usize, c: MatMut, accumulate: bool, a: MatRef, b: MatRef, threads: usize) {
     if m == 0 || n == 0 {
         return;
@@ -107,6 +108,7 @@ fn check(name: &str, have: usize, need: usize) {
 }
 
 /// `C[m×n] (+)= A[m×k] · B[n×k]ᵀ` on row-major slices (the `x · Wᵀ` of a linear layer).
+#[allow(clippy::too_many_arguments)]
 pub fn matmul_nt(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool, threads: usize) {
     check("A", a.len(), m * k);
     check("B", b.len(), n * k);
@@ -116,6 +118,7 @@ pub fn matmul_nt(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f3
 }
 
 /// `C[m×n] (+)= A[m×k] · B[k×n]` on row-major slices (the `dY · W` of a linear layer).
+#[allow(clippy::too_many_arguments)]
 pub fn matmul_nn(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool, threads: usize) {
     check("A", a.len(), m * k);
     check("B", b.len(), k * n);
@@ -125,6 +128,7 @@ pub fn matmul_nn(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f3
 }
 
 /// `C[m×n] (+)= A[k×m]ᵀ · B[k×n]` on row-major slices (the `dYᵀ · X` weight gradient).
+#[allow(clippy::too_many_arguments)]
 pub fn matmul_tn(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32], accumulate: bool, threads: usize) {
     check("A", a.len(), k * m);
     check("B", b.len(), k * n);

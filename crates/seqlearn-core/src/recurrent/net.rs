@@ -213,7 +213,8 @@ impl RecurrentNet {
     pub fn new(config: RecurrentConfig) -> Result<Self> {
         config.validate()?;
         let params = Parameters::new(&config);
-        let dropout_rng = Rng::new(config.seed ^ 0xD409_0u64.wrapping_mul(0x9E37_79B9));
+        // A stream of its own, derived from the seed, so dropout masks never repeat the init stream.
+        let dropout_rng = Rng::new(config.seed ^ 0xD40F_0A5E_D409_0A5E);
         Ok(RecurrentNet { config, params, cache: None, dropout_rng, packs: PackPool::default() })
     }
 
@@ -442,7 +443,7 @@ impl RecurrentNet {
             permute_state(&c_all, &mut c, ld, batch, hid, &perm, true);
             c
         });
-        self.cache = keep.then(|| ForwardCache { steps, batch, batch_first: input.batch_first, perm, active, layers });
+        self.cache = keep.then_some(ForwardCache { steps, batch, batch_first: input.batch_first, perm, active, layers });
         let output_shape = if input.batch_first { [batch, steps, width] } else { [steps, batch, width] };
         Ok(ForwardOutput { output, output_shape, h, h_shape: [ld, batch, ho], c, c_shape: [ld, batch, hid] })
     }
