@@ -4,12 +4,12 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{AsyncTask, Float32Array};
+use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
 use seqlearn_core::recurrent::{self as core, CellKind, ForwardOptions, RecurrentConfig, SequenceBatch};
 
-use crate::convert::{shape_of, tensor_out, to_usize, NamedTensorArg, NamedTensorOut, HostTensor, TensorArg, TensorOut};
+use crate::convert::{shape_of, tensor_out, to_usize, NamedTensorArg, NamedTensorOut, HostTensor, JsFloat32, TensorArg, TensorOut};
 use crate::error::{guard, invalid, to_js};
 
 /// Options of the native constructor (see the TypeScript `RecurrentOptions`).
@@ -55,7 +55,7 @@ pub struct ForwardArgs {
 }
 
 /// Result of `forward`.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct ForwardResult {
     /// Top layer output.
     pub output: TensorOut,
@@ -75,7 +75,7 @@ pub struct BackwardArgs {
 }
 
 /// Result of `backward`.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct BackwardResult {
     /// Gradient of the input.
     pub grad_input: TensorOut,
@@ -315,7 +315,7 @@ fn into_static_b(a: BackwardInput<'_>) -> BackwardInput<'static> {
 fn named(p: &core::Parameters, values: &[f32]) -> Vec<NamedTensorOut> {
     p.entries
         .iter()
-        .map(|e| NamedTensorOut { name: e.name.clone(), data: Float32Array::new(values[e.range()].to_vec()), shape: e.shape.iter().map(|&d| d as u32).collect() })
+        .map(|e| NamedTensorOut { name: e.name.clone(), data: JsFloat32(values[e.range()].to_vec()), shape: e.shape.iter().map(|&d| d as u32).collect() })
         .collect()
 }
 

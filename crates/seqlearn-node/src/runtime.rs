@@ -1,10 +1,9 @@
 //! Threads, seeded random tensors and a GEMM probe for the benchmarks.
 
-use napi::bindgen_prelude::Float32Array;
 use napi_derive::napi;
 use seqlearn_core::{linalg, parallel, rng::Rng};
 
-use crate::convert::to_usize;
+use crate::convert::{to_usize, JsFloat32};
 use crate::error::to_js;
 
 /// Sets the number of threads of seqlearn's pool (default: `SEQLEARN_NUM_THREADS` or the cores).
@@ -20,24 +19,24 @@ pub fn get_num_threads() -> u32 {
 }
 
 /// `n` standard-normal values from `seed`.
-#[napi(catch_unwind)]
-pub fn random_normal(n: f64, seed: f64) -> napi::Result<Float32Array> {
+#[napi(catch_unwind, ts_return_type = "Float32Array")]
+pub fn random_normal(n: f64, seed: f64) -> napi::Result<JsFloat32> {
     let n = to_usize("size", n, 0, 1 << 34)?;
     let mut v = vec![0.0f32; n];
     Rng::new(to_usize("seed", seed, 0, (1usize << 53) - 1)? as u64).fill_normal(&mut v);
-    Ok(Float32Array::new(v))
+    Ok(JsFloat32(v))
 }
 
 /// `n` values uniform in [low, high) from `seed`.
-#[napi(catch_unwind)]
-pub fn random_uniform(n: f64, low: f64, high: f64, seed: f64) -> napi::Result<Float32Array> {
+#[napi(catch_unwind, ts_return_type = "Float32Array")]
+pub fn random_uniform(n: f64, low: f64, high: f64, seed: f64) -> napi::Result<JsFloat32> {
     let n = to_usize("size", n, 0, 1 << 34)?;
     if !(low.is_finite() && high.is_finite() && low < high) {
         return Err(crate::error::invalid("low/high", format!("expected finite low < high, got {low}, {high}")));
     }
     let mut v = vec![0.0f32; n];
     Rng::new(to_usize("seed", seed, 0, (1usize << 53) - 1)? as u64).fill_uniform(&mut v, low as f32, high as f32);
-    Ok(Float32Array::new(v))
+    Ok(JsFloat32(v))
 }
 
 /// Median seconds of `C[m×n] = A[m×k]·Wᵀ` (W `[n, k]` packed once) with the GEMM kernel the

@@ -9,7 +9,7 @@ use crate::error::{invalid, to_js};
 use crate::recurrent::RecurrentNet;
 
 /// Loss value and its gradient with respect to the prediction.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct LossResult {
     /// Scalar loss.
     pub loss: f64,
