@@ -37,29 +37,30 @@ impl SgdConfig {
 pub struct Sgd {
     /// Hyper-parameters.
     pub config: SgdConfig,
-    /// Momentum buffer (empty until the first step with momentum).
+    /// Momentum buffer (empty without momentum).
     pub momentum_buffer: Vec<f32>,
+    /// Steps taken (the first step with momentum starts the buffer at the gradient).
+    pub step: u64,
 }
 
 impl Sgd {
     /// State for `n` parameters.
     pub fn new(config: SgdConfig, n: usize) -> Result<Self> {
         config.validate()?;
-        let _ = n;
-        Ok(Sgd { config, momentum_buffer: Vec::new() })
+        let momentum_buffer = if config.momentum != 0.0 { vec![0.0; n] } else { Vec::new() };
+        Ok(Sgd { config, momentum_buffer, step: 0 })
     }
 
     /// One update of `params` from `grads`.
     pub fn update(&mut self, params: &mut [f32], grads: &[f32]) -> Result<()> {
-        if grads.len() != params.len() {
-            return Err(Error::invalid("grads", format!("expected {} gradients, got {}", params.len(), grads.len())));
+        let mu_on = self.config.momentum != 0.0;
+        if grads.len() != params.len() || (mu_on && self.momentum_buffer.len() != params.len()) {
+            return Err(Error::invalid("params", format!("this optimizer state holds {} parameters, got {} parameters and {} gradients", self.momentum_buffer.len(), params.len(), grads.len())));
         }
         let c = &self.config;
         let (lr, mu, damp, wd) = (c.lr as f32, c.momentum as f32, c.dampening as f32, c.weight_decay as f32);
-        let first = self.momentum_buffer.is_empty();
-        if mu != 0.0 && first {
-            self.momentum_buffer = vec![0.0; params.len()];
-        }
+        let first = self.step == 0;
+        self.step += 1;
         for (i, (p, &g0)) in params.iter_mut().zip(grads).enumerate() {
             let mut g = g0 + wd * *p;
             if mu != 0.0 {
@@ -91,5 +92,6 @@ mod tests {
         n.update(&mut q, &[1.0]).unwrap();
         assert!((q[0] - (1.0 - 0.1 * 1.9)).abs() < 1e-6);
         assert!(Sgd::new(SgdConfig { lr: 0.1, nesterov: true, ..Default::default() }, 1).is_err());
+        assert!(s.update(&mut [0.0; 2], &[0.0; 2]).is_err(), "a state for 1 parameter rejects 2");
     }
 }

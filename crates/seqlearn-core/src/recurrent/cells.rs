@@ -96,16 +96,22 @@ crate::dispatch! {
 
 crate::dispatch! {
     /// GRU (reset after the matmul) forward. In: `gr`, `gz`, `gn` = input projections (+ folded
-    /// biases, + recurrent projections for r and z); `hn` = `W_hn h_prev` (recurrent n projection).
+    /// biases, + recurrent projections for r and z); `hn` = `W_hn h_prev` (recurrent n projection),
+    /// to which `b_hn` (if any) is added.
     /// Out: activated r, z, n in place; `hn` + `b_hn` kept in `hn`; new state in `h_out`.
-    pub fn gru_forward(gr: &mut [f32], gz: &mut [f32], gn: &mut [f32], hn: &mut [f32], b_hn: &[f32], h_prev: &[f32], h_out: &mut [f32]) {
+    pub fn gru_forward(gr: &mut [f32], gz: &mut [f32], gn: &mut [f32], hn: &mut [f32], b_hn: Option<&[f32]>, h_prev: &[f32], h_out: &mut [f32]) {
         let len = gr.len();
         let (gz, gn, hn) = (&mut gz[..len], &mut gn[..len], &mut hn[..len]);
-        let (b_hn, h_prev, h_out) = (&b_hn[..len], &h_prev[..len], &mut h_out[..len]);
+        let (h_prev, h_out) = (&h_prev[..len], &mut h_out[..len]);
+        if let Some(b) = b_hn {
+            for (h, v) in hn.iter_mut().zip(&b[..len]) {
+                *h += *v;
+            }
+        }
         for j in 0..len {
             let r = sigmoid(gr[j]);
             let z = sigmoid(gz[j]);
-            let hl = hn[j] + b_hn[j];
+            let hl = hn[j];
             let n = tanh(gn[j] + r * hl);
             gr[j] = r;
             gz[j] = z;

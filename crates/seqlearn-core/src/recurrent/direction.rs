@@ -62,8 +62,8 @@ impl Dims {
 /// Weights of one layer-direction (slices of the flat parameter buffer).
 pub(crate) struct DirWeights<'a> {
     pub w_hh: &'a [f32],
-    /// `b_hn` (GRU reset-after only: the bias that stays inside `r ⊙ (…)`), else empty.
-    pub b_hn: &'a [f32],
+    /// `b_hn` (GRU reset-after with bias only: the bias that stays inside `r ⊙ (…)`).
+    pub b_hn: Option<&'a [f32]>,
     pub w_hr: Option<&'a [f32]>,
 }
 
@@ -269,7 +269,7 @@ pub(crate) fn forward(
                                 g_all.seg(g + hid + u0, len),
                                 g_all.seg(g + 2 * hid + u0, len),
                                 ex_all.seg(x_off + b * hid + u0, len),
-                                &w.b_hn[u0..u1],
+                                w.b_hn.map(|b| &b[u0..u1]),
                                 hprev_row,
                                 hrow,
                             );

@@ -238,39 +238,48 @@ impl RecurrentNet {
         self.params.grad.fill(0.0);
     }
 
-    fn dir_weights(&self, l: usize, d: usize) -> (DirWeights<'_>, &[f32], Vec<f32>) {
+    fn dir_index(&self, l: usize, d: usize) -> super::params::DirParamIndex {
+        self.params.index[l * self.config.directions() + d]
+    }
+
+    fn tensor(&self, i: usize) -> &[f32] {
+        &self.params.data[self.params.entries[i].range()]
+    }
+
+    /// The recurrent weights of layer `l`, direction `d`, as the time loop uses them.
+    fn dir_weights(&self, l: usize, d: usize) -> DirWeights<'_> {
         let cfg = &self.config;
-        let idx = self.params.index[l * cfg.directions() + d];
-        let data = &self.params.data;
-        let e = &self.params.entries;
-        let hid = cfg.hidden_size;
-        let gh = cfg.kind.gates() * hid;
-        let w_ih = &data[e[idx.w_ih].range()];
-        let w_hh = &data[e[idx.w_hh].range()];
-        let b_ih = idx.b_ih.map(|i| &data[e[i].range()]);
-        let b_hh = idx.b_hh.map(|i| &data[e[i].range()]);
-        // Biases folded into the input projection; GRU reset-after keeps b_hn apart.
-        let mut folded = vec![0.0f32; gh];
-        if let Some(b) = b_ih {
-            folded.copy_from_slice(b);
-        }
+        let idx = self.dir_index(l, d);
         let gru_after = cfg.kind == CellKind::Gru && cfg.reset_after;
-        if let Some(b) = b_hh {
-            let upto = if gru_after { 2 * hid } else { gh };
-            for (f, v) in folded[..upto].iter_mut().zip(b) {
+        DirWeights {
+            w_hh: self.tensor(idx.w_hh),
+            b_hn: if gru_after { idx.b_hh.map(|i| &self.tensor(i)[2 * cfg.hidden_size..]) } else { None },
+            w_hr: idx.w_hr.map(|i| self.tensor(i)),
+        }
+    }
+
+    /// `W_ih` of layer `l`, direction `d`.
+    fn w_ih(&self, l: usize, d: usize) -> &[f32] {
+        self.tensor(self.dir_index(l, d).w_ih)
+    }
+
+    /// The biases folded into the input projection: `b_ih + b_hh`, except `b_hn`, which GRU
+    /// reset-after keeps inside `r ⊙ (…)`.
+    fn folded_bias(&self, l: usize, d: usize) -> Vec<f32> {
+        let cfg = &self.config;
+        let idx = self.dir_index(l, d);
+        let (hid, gh) = (cfg.hidden_size, cfg.kind.gates() * cfg.hidden_size);
+        let mut folded = vec![0.0f32; gh];
+        if let Some(i) = idx.b_ih {
+            folded.copy_from_slice(self.tensor(i));
+        }
+        if let Some(i) = idx.b_hh {
+            let upto = if cfg.kind == CellKind::Gru && cfg.reset_after { 2 * hid } else { gh };
+            for (f, v) in folded[..upto].iter_mut().zip(self.tensor(i)) {
                 *f += *v;
             }
         }
-        let b_hn: &[f32] = if gru_after {
-            match b_hh {
-                Some(b) => &b[2 * hid..],
-                None => &ZEROS_HN.get_or_init(|| vec![0.0; 1 << 16])[..hid.min(1 << 16)],
-            }
-        } else {
-            &[]
-        };
-        let w_hr = idx.w_hr.map(|i| &data[e[i].range()]);
-        (DirWeights { w_hh, b_hn, w_hr }, w_ih, folded)
+        folded
     }
 
     fn dims(&self, steps: usize, batch: usize, d: usize) -> Dims {
@@ -364,7 +373,7 @@ impl RecurrentNet {
                 let out_ptr = Ptr::of(&mut out);
                 let mut dir_gates = Vec::with_capacity(dirs);
                 for d in 0..dirs {
-                    let (_, w_ih, folded) = self.dir_weights(l, d);
+                    let (w_ih, folded) = (self.w_ih(l, d), self.folded_bias(l, d));
                     let gh = folded.len();
                     let mut gates = self.packs.take_vec(rows * gh);
                     let pw_ih = self.packs.pack(w_ih, gh, in_size, in_size, 1, threads);
@@ -374,7 +383,7 @@ impl RecurrentNet {
                 }
                 let per_dir = (threads / dirs).max(1);
                 let run = |d: usize, gates: Vec<f32>, h: &mut [f32], c: &mut [f32]| {
-                    let (w, _, _) = self.dir_weights(l, d);
+                    let w = self.dir_weights(l, d);
                     let dims = self.dims(steps, batch, d);
                     let pk = FwdPacked::new(&dims, &w, &|w, n, k, rs, cs| self.packs.pack(w, n, k, rs, cs, per_dir));
                     let r = direction::forward(&dims, &w, &pk, gates, &active, h, c, out_ptr, keep, per_dir, &|n| self.packs.take_zeroed(n));
@@ -494,7 +503,7 @@ impl RecurrentNet {
                     let dt = dtop.as_deref();
                     let (dh_layer, dc_layer) = (&mut dh_all[l * dirs * batch * ho..(l + 1) * dirs * batch * ho], if lstm { &mut dc_all[l * dirs * batch * hid..(l + 1) * dirs * batch * hid] } else { &mut [][..] });
                     let run = |d: usize, c: &mut DirCache, dh: &mut [f32], dc: &mut [f32]| {
-                        let (w, _, _) = this.dir_weights(l, d);
+                        let w = this.dir_weights(l, d);
                         let dims = this.dims(steps, batch, d);
                         let pk = BwdPacked::new(&dims, &w, &|w, n, k, rs, cs| this.packs.pack(w, n, k, rs, cs, per_dir));
                         direction::backward(&dims, &pk, c, &active, dt, dh, dc, per_dir);
@@ -514,7 +523,7 @@ impl RecurrentNet {
                         let idx = this.params.index[l * dirs + d];
                         let e = &this.params.entries;
                         let c = &layer.dirs[d];
-                        let (_, w_ih, _) = this.dir_weights(l, d);
+                        let w_ih = this.w_ih(l, d);
                         weight_grads(&cfg, c, &layer.input, in_size, rows, params_grad, e, idx, threads, &this.packs);
                         // dx (+)= dG · W_ih, with W_ihᵀ packed.
                         let pw = this.packs.pack(w_ih, in_size, cfg.kind.gates() * hid, 1, in_size, threads);
@@ -586,7 +595,6 @@ fn packed_product(rows: usize, a: &[f32], w: &PackedWeights, c: &mut [f32], init
     });
 }
 
-static ZEROS_HN: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
 
 /// Accumulates the weight and bias gradients of one layer-direction from its gate gradients.
 #[allow(clippy::too_many_arguments)]
