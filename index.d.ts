@@ -23,6 +23,16 @@ export declare class AdamState {
   get steps(): number
 }
 
+/** A handle to one layer's flat parameters and gradients (shares the layer's storage). */
+export declare class ParamHandle {
+  /** Number of scalar parameters of the layer. */
+  get numParameters(): number
+  /** Sets the layer's gradients to zero. */
+  zeroGrad(): void
+  /** True if `other` is a handle to the same layer. */
+  isSame(other: ParamHandle): boolean
+}
+
 /** A stack of recurrent layers with PyTorch-compatible parameters. */
 export declare class RecurrentNet {
   /** Creates a stack with freshly initialised parameters (U(−1/√H, 1/√H), seeded). */
@@ -43,6 +53,8 @@ export declare class RecurrentNet {
   loadStateDict(tensors: Array<NamedTensorArg>, strict: boolean): void
   /** Sets all gradients to zero. */
   zeroGrad(): void
+  /** A handle to this stack's parameters (for optimizers and gradient clipping). */
+  paramHandle(): ParamHandle
   /** Total number of parameters. */
   get numParameters(): number
   /** The configuration as PyTorch-style JSON-able fields. */

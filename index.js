@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.AdamState = nativeBinding.AdamState
+module.exports.ParamHandle = nativeBinding.ParamHandle
 module.exports.RecurrentNet = nativeBinding.RecurrentNet
 module.exports.SgdState = nativeBinding.SgdState
 module.exports.benchGemm = nativeBinding.benchGemm

@@ -6,6 +6,7 @@
 import native = require('../native');
 import { awaitNative, callNative, describe, InvalidArgumentError } from '../errors';
 import { fromNativeTensor, Tensor, tensorArg, type TensorLike } from '../tensor';
+import type { Trainable } from '../nn/module';
 import type { BackwardOptions, ForwardOptions, RecurrentGradients, RecurrentOptions, RecurrentOutput, StateDict } from './options';
 
 /** The native cell names. */
@@ -39,7 +40,7 @@ export interface ResolvedRecurrentOptions {
 }
 
 /** Base class of `RNN`, `LSTM` and `GRU`. */
-export class RecurrentLayer<Out extends RecurrentOutput = RecurrentOutput, Grads extends RecurrentGradients = RecurrentGradients> {
+export class RecurrentLayer<Out extends RecurrentOutput = RecurrentOutput, Grads extends RecurrentGradients = RecurrentGradients> implements Trainable {
   /** The options with their defaults filled in. */
   readonly options: Readonly<ResolvedRecurrentOptions>;
   /** @internal The native stack (used by optimizers in this package). */
@@ -185,6 +186,11 @@ export class RecurrentLayer<Out extends RecurrentOutput = RecurrentOutput, Grads
   /** Sets every accumulated gradient to zero. */
   zeroGrad(): void {
     callNative(() => this.native.zeroGrad());
+  }
+
+  /** @internal A handle to the native parameters, for optimizers. */
+  paramHandle(): native.ParamHandle {
+    return this.native.paramHandle();
   }
 }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod io;
 pub mod linalg;
 pub mod loss;
+pub mod module;
 pub mod optim;
 pub mod parallel;
 pub mod recurrent;
@@ -19,3 +20,4 @@ pub mod rng;
 pub mod simd;
 
 pub use error::{Error, Result};
+pub use module::HasParameters;

@@ -7,6 +7,7 @@
 
 mod convert;
 mod error;
+pub mod params;
 pub mod recurrent;
 pub mod runtime;
 pub mod safetensors;

@@ -206,9 +206,7 @@ impl RecurrentNet {
     }
 
     fn lock(&self) -> napi::Result<MutexGuard<'_, core::RecurrentNet>> {
-        self.inner.try_lock().map_err(|_| {
-            napi::Error::new(napi::Status::GenericFailure, "[ERR_SEQLEARN_BUSY] this layer is running an async call (forwardAsync/backwardAsync); await it before calling it again")
-        })
+        crate::params::try_lock(&self.inner)
     }
 }
 
@@ -283,6 +281,12 @@ impl RecurrentNet {
     pub fn zero_grad(&self) -> napi::Result<()> {
         self.lock()?.zero_grad();
         Ok(())
+    }
+
+    /// A handle to this stack's parameters (for optimizers and gradient clipping).
+    #[napi]
+    pub fn param_handle(&self) -> crate::params::ParamHandle {
+        crate::params::ParamHandle::new(self.inner.clone())
     }
 
     /// Total number of parameters.
