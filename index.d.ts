@@ -9,18 +9,143 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** Adam/AdamW moments of one layer's parameters. */
-export declare class AdamState {
-  /** State for a layer with `numParameters` parameters. */
-  constructor(numParameters: number, options: AdamOptions)
-  /** One Adam step on `layer`'s parameters from its accumulated gradients. */
-  step(layer: RecurrentNet): void
-  /** Learning rate (settable, for schedules). */
-  get lr(): number
-  /** Sets the learning rate. */
-  set lr(lr: number)
-  /** Steps taken. */
+/** Inverted dropout (`torch.nn.Dropout`), seeded per call. */
+export declare class Dropout {
+  /** A dropout layer with probability `p`. */
+  constructor(options: DropoutArgs)
+  /**
+   * In training, zeroes each value with probability `p` and scales the rest by `1/(1−p)`;
+   * otherwise the identity (a copy).
+   */
+  forward(input: TensorArg, options?: LayerForwardArgs | undefined | null): TensorOut
+  /** `forward` on a worker thread. */
+  forwardAsync(input: TensorArg, options?: LayerForwardArgs | undefined | null): Promise<TensorOut>
+  /** The input gradient through the cached mask. */
+  backward(gradOutput: TensorArg): TensorOut
+  /** `backward` on a worker thread. */
+  backwardAsync(gradOutput: TensorArg): Promise<TensorOut>
+  /** The drop probability. */
+  get p(): number
+}
+
+/** An embedding table (`torch.nn.Embedding`); its parameter is `weight` `[N, D]`. */
+export declare class Embedding {
+  /** A table initialised N(0, 1) (seeded), with the padding row zeroed. */
+  constructor(options: EmbeddingArgs)
+  /**
+   * A table holding `weight` `[N, D]` as given (`Embedding.from_pretrained`); frozen unless
+   * `freeze` is false.
+   */
+  static fromPretrained(weight: TensorArg, freeze?: boolean | undefined | null, paddingIdx?: number | undefined | null): Embedding
+  /** Looks up `ids` (int32, any shape): the result has shape `ids.shape + [D]`. */
+  forward(ids: IntTensorArg, options?: LayerForwardArgs | undefined | null): TensorOut
+  /** `forward` on a worker thread (the ids are copied first). */
+  forwardAsync(ids: IntTensorArg, options?: LayerForwardArgs | undefined | null): Promise<TensorOut>
+  /**
+   * Scatter-adds `gradOutput` (`ids.shape + [D]`) into the weight gradient (nothing when
+   * frozen; never into the padding row). Ids get no gradient, so nothing is returned.
+   */
+  backward(gradOutput: TensorArg): void
+  /** `backward` on a worker thread. */
+  backwardAsync(gradOutput: TensorArg): Promise<void>
+  /** `{ weight }` (a copy). */
+  stateDict(): Array<NamedTensorOut>
+  /** The weight gradient, named like `stateDict`. */
+  gradients(): Array<NamedTensorOut>
+  /** Loads `weight` by name; with `strict` it must be there. Atomic: on error nothing changes. */
+  loadStateDict(tensors: Array<NamedTensorArg>, strict: boolean): void
+  /** Sets the gradient to zero. */
+  zeroGrad(): void
+  /** A handle to the parameters (for optimizers and gradient clipping). */
+  paramHandle(): ParamHandle
+  /** `N · D`. */
+  get numParameters(): number
+  /** Whether backward leaves the gradient alone. */
+  get freeze(): boolean
+  /** Freezes or unfreezes the table. */
+  set freeze(value: boolean)
+  /** Rows of the table. */
+  get numEmbeddings(): number
+  /** Values per row. */
+  get embeddingDim(): number
+  /** The padding row (0..N), if any. */
+  get paddingIdx(): number | null
+}
+
+/** A fully connected layer (`torch.nn.Linear`); parameters `weight` `[out, in]`, `bias` `[out]`. */
+export declare class Linear {
+  /** A layer initialised U(−1/√in, 1/√in) (seeded). */
+  constructor(options: LinearArgs)
+  /** `y = x Wᵀ + b` over the last dimension of `input` (`[…, in]` → `[…, out]`). */
+  forward(input: TensorArg, options?: LayerForwardArgs | undefined | null): TensorOut
+  /** `forward` on a worker thread (the input is copied first). */
+  forwardAsync(input: TensorArg, options?: LayerForwardArgs | undefined | null): Promise<TensorOut>
+  /** Returns the input gradient and accumulates the weight and bias gradients. */
+  backward(gradOutput: TensorArg): TensorOut
+  /** `backward` on a worker thread. */
+  backwardAsync(gradOutput: TensorArg): Promise<TensorOut>
+  /** `{ weight, bias }` (copies, `state_dict` order). */
+  stateDict(): Array<NamedTensorOut>
+  /** The gradients, named like `stateDict`. */
+  gradients(): Array<NamedTensorOut>
+  /** Loads parameters by name; with `strict` all must be there. Atomic: on error nothing changes. */
+  loadStateDict(tensors: Array<NamedTensorArg>, strict: boolean): void
+  /** Sets the gradients to zero. */
+  zeroGrad(): void
+  /** A handle to the parameters (for optimizers and gradient clipping). */
+  paramHandle(): ParamHandle
+  /** `out · in (+ out)`. */
+  get numParameters(): number
+  /** Size of the last input dimension. */
+  get inFeatures(): number
+  /** Size of the last output dimension. */
+  get outFeatures(): number
+  /** Whether the layer has a bias. */
+  get bias(): boolean
+}
+
+/** One optimizer over the parameters of a fixed list of layers. */
+export declare class Optimizer {
+  /**
+   * An optimizer of `kind` (`sgd`, `adam`, `adamw`, `adagrad`, `rmsprop`) for `layers`, with
+   * PyTorch's defaults for unset `options`; `lrScales[i]` (default 1) multiplies the learning
+   * rate of layer `i`.
+   */
+  constructor(kind: string, layers: Array<ParamHandle>, options?: OptimizerOptions | undefined | null, lrScales?: Array<number> | undefined | null)
+  /** `sgd`, `adam`, `adamw`, `adagrad` or `rmsprop`. */
+  get kind(): string
+  /** Number of layers. */
+  get numLayers(): number
+  /** Number of `step` calls. */
   get steps(): number
+  /** Updates per layer (layers skipped as frozen do not count). */
+  layerSteps(): Array<number>
+  /** Learning-rate scale per layer. */
+  lrScales(): Array<number>
+  /** The base learning rate. */
+  get lr(): number
+  /** Sets the base learning rate (finite, ≥ 0). */
+  set lr(lr: number)
+  /** Every hyper-parameter of this optimizer's kind. */
+  options(): OptimizerOptions
+  /**
+   * Changes hyper-parameters (e.g. `momentum` for a one-cycle schedule). `amsgrad` and
+   * `centered` cannot change; nothing changes on error.
+   */
+  setOptions(options: OptimizerOptions): void
+  /**
+   * One update of every layer from its accumulated gradients. `layers` are the layers given
+   * at construction, in the same order; `frozen[i] = true` skips layer `i` (its state and step
+   * count stay). Nothing changes on error.
+   */
+  step(layers: Array<ParamHandle>, frozen?: Array<boolean> | undefined | null): void
+  /** The whole state: kind, hyper-parameters, step counts and buffers (copies). */
+  state(): OptimizerStateOut
+  /**
+   * Loads a state saved by `state()` (hyper-parameters included). Everything is checked
+   * first; on error nothing changes.
+   */
+  loadState(state: OptimizerStateArg): void
 }
 
 /** A handle to one layer's flat parameters and gradients (shares the layer's storage). */
@@ -31,6 +156,20 @@ export declare class ParamHandle {
   zeroGrad(): void
   /** True if `other` is a handle to the same layer. */
   isSame(other: ParamHandle): boolean
+  /**
+   * A copy of all parameters as one flat array (PyTorch `state_dict` order, each tensor
+   * row-major): the layout optimizers and their saved states use.
+   */
+  parameters(): Float32Array
+  /** A copy of all accumulated gradients, same layout as `parameters()`. */
+  gradients(): Float32Array
+  /** Replaces all parameters from one flat array (length `numParameters`, finite values). */
+  setParameters(data: Float32Array): void
+  /**
+   * Replaces all gradients from one flat array (length `numParameters`). Non-finite values
+   * are accepted (gradients can overflow); `clipGradNorm` reports them.
+   */
+  setGradients(data: Float32Array): void
 }
 
 /** A stack of recurrent layers with PyTorch-compatible parameters. */
@@ -61,33 +200,68 @@ export declare class RecurrentNet {
   get mode(): string
 }
 
-/** SGD momentum buffer of one layer's parameters. */
-export declare class SgdState {
-  /** State for a layer with `numParameters` parameters. */
-  constructor(numParameters: number, options: SgdOptions)
-  /** One SGD step on `layer`'s parameters. */
-  step(layer: RecurrentNet): void
-  /** Learning rate. */
-  get lr(): number
-  /** Sets the learning rate. */
-  set lr(lr: number)
+/** A seeded sampler of next tokens from logits `[rows, vocab]`. */
+export declare class Sampler {
+  /** A sampler whose draws are reproducible from `seed`. */
+  constructor(seed: number)
+  /** One token id per row of `logits` (`[rows, vocab]` or `[vocab]`). */
+  sample(logits: TensorArg, options?: SampleArgs | undefined | null): Array<number>
 }
 
-/** Options of `AdamState` (PyTorch defaults). */
-export interface AdamOptions {
-  /** Learning rate (default 1e-3). */
-  lr?: number
-  /** β1 (default 0.9). */
-  beta1?: number
-  /** β2 (default 0.999). */
-  beta2?: number
-  /** ε (default 1e-8). */
-  eps?: number
-  /** Weight decay (default 0). */
-  weightDecay?: number
-  /** AdamW's decoupled weight decay (default false). */
-  decoupled?: boolean
+/** Pooling over time (`'mean'` or `'max'`) with per-sequence lengths; keeps what `backward` needs. */
+export declare class SequencePool {
+  /** A pooling layer; `mode` is `'mean'` or `'max'`. */
+  constructor(mode: string)
+  /** `[T, B, F]` (or `[B, T, F]`) → `[B, F]`. */
+  forward(input: TensorArg, options?: PoolArgs | undefined | null): TensorOut
+  /** Gradient with respect to the input of the last `forward` (zero at padded steps). */
+  backward(grad: TensorArg): TensorOut
 }
+
+/** Fraction of items predicted right (argmax of `logits`, or `labels`), skipping `ignoreIndex` targets. */
+export declare function accuracy(pred: PredictionsArg, target: IntTensorArg, ignoreIndex?: number | undefined | null): AccuracyResult
+
+/** Correct predictions among counted items. */
+export interface AccuracyResult {
+  /** `correct / count` (0 when nothing is counted). */
+  accuracy: number
+  /** Items predicted right. */
+  correct: number
+  /** Items whose target is not `ignoreIndex`. */
+  count: number
+}
+
+/** Parameters of an activation (PyTorch's names; each applies to one kind only). */
+export interface ActivationArgs {
+  /** `leaky_relu`: slope for negative inputs (default 0.01). */
+  negativeSlope?: number
+  /** `elu`: scale of the negative part (default 1). */
+  alpha?: number
+  /** `softplus`: β > 0 (default 1). */
+  beta?: number
+  /** `softplus`: linear above `βx > threshold` (default 20). */
+  threshold?: number
+  /** `gelu`: `'none'` (exact, default) or `'tanh'`. */
+  approximate?: string
+}
+
+/**
+ * `f'(·) ⊙ gradOutput`; `saved` is the forward output for `'tanh'` and `'sigmoid'`, the forward
+ * input otherwise (see `activationSavesOutput`).
+ */
+export declare function activationBackward(kind: string, saved: TensorArg, gradOutput: TensorArg, options?: ActivationArgs | undefined | null): TensorOut
+
+/**
+ * `f(input)` for the activation `kind` (`'relu'`, `'leaky_relu'`, `'elu'`, `'gelu'`, `'tanh'`,
+ * `'sigmoid'`, `'softplus'`, `'silu'`).
+ */
+export declare function activationForward(kind: string, input: TensorArg, options?: ActivationArgs | undefined | null): TensorOut
+
+/**
+ * Checks `kind` and `options`; true if `activationBackward` of `kind` takes the forward output
+ * (`'tanh'`, `'sigmoid'`), false if it takes the forward input.
+ */
+export declare function activationSavesOutput(kind: string, options?: ActivationArgs | undefined | null): boolean
 
 /** Per-call options of `backward`. */
 export interface BackwardArgs {
@@ -107,6 +281,32 @@ export interface BackwardResult {
   gradC0?: TensorOut
 }
 
+/** Options of `binaryCrossEntropyWithLogits` (PyTorch's defaults). */
+export interface BceArgs {
+  /** Element weights: the logits' shape, or `[C]` (last dimension, broadcast). */
+  weight?: TensorArg
+  /** Positive-class weights `[C]` (last dimension). */
+  posWeight?: TensorArg
+  /** `'none' | 'sum' | 'mean'` (default `'mean'`). */
+  reduction?: string
+  /** Upstream gradient (the logits' shape), `reduction: 'none'` only. */
+  gradOutput?: TensorArg
+}
+
+/** Result of `binaryCrossEntropyWithLogits`. */
+export interface BceResult {
+  /** The reduced loss (`'sum'` or `'mean'`); absent for `'none'`. */
+  loss?: number
+  /** Per-element losses for `reduction: 'none'`, shaped like the logits. */
+  losses?: TensorOut
+  /** d loss / d logits, shaped like the logits. */
+  grad: TensorOut
+  /** Number of elements. */
+  count: number
+  /** Elements predicted right: `logit > 0` equals `target > 0.5`. */
+  correct: number
+}
+
 /**
  * Median seconds of `C[m×n] = A[m×k]·Wᵀ` (W `[n, k]` packed once) with the GEMM kernel the
  * recurrent layers use, on the current pool
@@ -115,10 +315,143 @@ export interface BackwardResult {
 export declare function benchGemm(m: number, n: number, k: number, reps: number): number
 
 /**
- * Scales the gradients of all `layers` together so their global L2 norm is at most `maxNorm`;
- * returns the norm before clipping (`torch.nn.utils.clip_grad_norm_`).
+ * Binary cross-entropy from logits (`torch.nn.functional.binary_cross_entropy_with_logits`),
+ * with the gradient of the logits.
  */
-export declare function clipGradNorm(layers: Array<RecurrentNet>, maxNorm: number): number
+export declare function binaryCrossEntropyWithLogits(logits: TensorArg, target: TensorArg, options?: BceArgs | undefined | null): BceResult
+
+/** `binaryCrossEntropyWithLogits` on a worker thread. */
+export declare function binaryCrossEntropyWithLogitsAsync(logits: TensorArg, target: TensorArg, options?: BceArgs | undefined | null): Promise<BceResult>
+
+/**
+ * Binary metrics from logits: positive when `sigmoid(logit) > threshold` (default 0.5);
+ * `target` holds 0 or 1 (the logits' shape).
+ */
+export declare function binaryMetrics(logits: TensorArg, target: TensorArg, threshold?: number | undefined | null): BinaryMetricsResult
+
+/** Counts and scores of a binary classifier. */
+export interface BinaryMetricsResult {
+  /** Predicted 1, target 1. */
+  truePositives: number
+  /** Predicted 1, target 0. */
+  falsePositives: number
+  /** Predicted 0, target 0. */
+  trueNegatives: number
+  /** Predicted 0, target 1. */
+  falseNegatives: number
+  /** `(tp + tn) / n`. */
+  accuracy: number
+  /** `tp / (tp + fp)` (0 when nothing is predicted positive). */
+  precision: number
+  /** `tp / (tp + fn)` (0 when there are no positives). */
+  recall: number
+  /** `2 tp / (2 tp + fp + fn)`. */
+  f1: number
+}
+
+/** Per-class scores and their averages. */
+export interface ClassificationReportResult {
+  /** Per-class precision `[C]`. */
+  precision: TensorOut
+  /** Per-class recall `[C]`. */
+  recall: TensorOut
+  /** Per-class F1 `[C]`. */
+  f1: TensorOut
+  /** Per-class number of true occurrences `[C]`. */
+  support: IntTensorOut
+  /** Unweighted mean over the classes present in targets or predictions. */
+  macroAvg: ScoresResult
+  /** From summed counts. */
+  microAvg: ScoresResult
+  /** Support-weighted mean. */
+  weightedAvg: ScoresResult
+}
+
+/**
+ * Scales the gradients of all `layers` together so their global norm is at most `maxNorm`
+ * (`torch.nn.utils.clip_grad_norm_`); returns the norm before clipping. A non-finite norm
+ * leaves the gradients unchanged and is returned as is, or thrown with `errorIfNonfinite`.
+ */
+export declare function clipGradNorm(layers: Array<ParamHandle>, maxNorm: number, options?: ClipGradNormOptions | undefined | null): number
+
+/** Options of `clipGradNorm`. */
+export interface ClipGradNormOptions {
+  /** p of the norm: a number > 0 or `Infinity` (default 2). */
+  normType?: number
+  /** Throw instead of returning a non-finite norm (default false). */
+  errorIfNonfinite?: boolean
+}
+
+/** Clamps every gradient of `layers` to `[-clipValue, clipValue]` (`torch.nn.utils.clip_grad_value_`). */
+export declare function clipGradValue(layers: Array<ParamHandle>, clipValue: number): void
+
+/** Confusion matrix `[C, C]`: rows are true classes, columns predicted ones. */
+export declare function confusionMatrix(pred: PredictionsArg, target: IntTensorArg, numClasses?: number | undefined | null, ignoreIndex?: number | undefined | null): IntTensorOut
+
+/**
+ * Softmax cross-entropy of `logits` `[..., C]` against class indices `target` `[...]`
+ * (`torch.nn.functional.cross_entropy`), with the gradient of the logits.
+ */
+export declare function crossEntropy(logits: TensorArg, target: IntTensorArg, options?: CrossEntropyArgs | undefined | null): CrossEntropyResult
+
+/** Options of `crossEntropy` (PyTorch's defaults). */
+export interface CrossEntropyArgs {
+  /** Targets equal to this are skipped (default −100). */
+  ignoreIndex?: number
+  /** Label smoothing in [0, 1] (default 0). */
+  labelSmoothing?: number
+  /** Class weights `[C]`. */
+  weight?: TensorArg
+  /** `'none' | 'sum' | 'mean'` (default `'mean'`). */
+  reduction?: string
+  /** Upstream gradient per item (shape of the targets), `reduction: 'none'` only (default ones). */
+  gradOutput?: TensorArg
+}
+
+/** `crossEntropy` on a worker thread (for large vocabularies). */
+export declare function crossEntropyAsync(logits: TensorArg, target: IntTensorArg, options?: CrossEntropyArgs | undefined | null): Promise<CrossEntropyResult>
+
+/** Result of `crossEntropy`: the loss, the gradient of the logits and counts for accuracy. */
+export interface CrossEntropyResult {
+  /** The reduced loss (`'sum'` or `'mean'`); absent for `'none'`. */
+  loss?: number
+  /** Per-item losses for `reduction: 'none'` (0 for ignored items), shaped like the targets. */
+  losses?: TensorOut
+  /** d loss / d logits, shaped like the logits. */
+  grad: GradTensor
+  /** Items that count (target not `ignoreIndex`; all items for probability targets). */
+  count: number
+  /** Counted items whose logits' argmax is the target (the target's argmax for probabilities). */
+  correct: number
+  /** The divisor of `'mean'`: the summed class weights of the counted targets. */
+  totalWeight: number
+}
+
+/** Cross-entropy against class probabilities `target` (the logits' shape). */
+export declare function crossEntropySoft(logits: TensorArg, target: TensorArg, options?: CrossEntropyArgs | undefined | null): CrossEntropyResult
+
+/** `crossEntropySoft` on a worker thread. */
+export declare function crossEntropySoftAsync(logits: TensorArg, target: TensorArg, options?: CrossEntropyArgs | undefined | null): Promise<CrossEntropyResult>
+
+/** Options of the native `Dropout` constructor. */
+export interface DropoutArgs {
+  /** Drop probability in [0, 1]. */
+  p: number
+  /** Seed of the masks (default 0). */
+  seed?: number
+}
+
+/** Options of the native `Embedding` constructor (see the TypeScript `EmbeddingOptions`). */
+export interface EmbeddingArgs {
+  /** Rows of the table. */
+  numEmbeddings: number
+  /** Values per row. */
+  embeddingDim: number
+  /** Padding row, in −N..N−1 (negative counts from the end, as in PyTorch). */
+  paddingIdx?: number
+  /** Seed of the N(0, 1) init (default 0). */
+  seed?: number
+}
 
 /** Per-call options of `forward`. */
 export interface ForwardArgs {
@@ -149,22 +482,97 @@ export interface ForwardResult {
 /** The number of threads kernels use. */
 export declare function getNumThreads(): number
 
+/** The global `normType`-norm of the gradients of all `layers` (no clipping). */
+export declare function gradNorm(layers: Array<ParamHandle>, normType?: number | undefined | null): number
+
+/** A gradient tensor whose values V8 owns (filled in place by the kernel). */
+export interface GradTensor {
+  /** Row-major values. */
+  data: Float32Array
+  /** Shape. */
+  shape: Array<number>
+}
+
+/** An int32 tensor passed from JavaScript (token ids): values and shape. */
+export interface IntTensorArg {
+  /** Row-major values. */
+  data: Int32Array
+  /** Shape; the product must equal `data.length`. */
+  shape: Array<number>
+}
+
+/** An int32 tensor returned to JavaScript. */
+export interface IntTensorOut {
+  /** Row-major values. */
+  data: Int32Array
+  /** Shape. */
+  shape: Array<number>
+}
+
+/** Gradient of `lastStateForward`: `[B, D·H]` → `[layers·D, B, H]` (zero below the top layer). */
+export declare function lastStateBackward(grad: TensorArg, hShape: Array<number>, numDirections: number): TensorOut
+
+/** `[layers·D, B, H]` final states → `[B, D·H]` features of the top layer (forward direction first). */
+export declare function lastStateForward(h: TensorArg, numDirections: number): TensorOut
+
+/** Per-call options of a layer's `forward`. */
+export interface LayerForwardArgs {
+  /** Training mode (dropout active; default false). */
+  training?: boolean
+  /** Keep what `backward` needs (default = `training`). */
+  requiresGrad?: boolean
+}
+
+/** Options of the native `Linear` constructor (see the TypeScript `LinearOptions`). */
+export interface LinearArgs {
+  /** Size of the last input dimension. */
+  inFeatures: number
+  /** Size of the last output dimension. */
+  outFeatures: number
+  /** With a bias (default true). */
+  bias?: boolean
+  /** Seed of the U(−1/√in, 1/√in) init (default 0). */
+  seed?: number
+}
+
 /** Reads a safetensors file on a worker thread. */
 export declare function loadSafetensors(path: string): Promise<SafetensorsContents>
 
 /** Reads a safetensors file on the calling thread. */
 export declare function loadSafetensorsSync(path: string): SafetensorsContents
 
-/** Loss value and its gradient with respect to the prediction. */
+/** `log_softmax(logits / temperature)` over the last dimension. */
+export declare function logSoftmax(logits: TensorArg, options?: SoftmaxArgs | undefined | null): TensorOut
+
+/** Gradient of the logits from the log-softmax `output` and its gradient. */
+export declare function logSoftmaxBackward(output: TensorArg, gradOutput: TensorArg, options?: SoftmaxArgs | undefined | null): TensorOut
+
+/** A loss value and its gradient with respect to the prediction. */
 export interface LossResult {
-  /** Scalar loss. */
-  loss: number
-  /** Gradient, shaped like the prediction. */
+  /** The reduced loss (`reduction` `'sum'` or `'mean'`); absent for `'none'`. */
+  loss?: number
+  /** Per-item losses for `reduction: 'none'`, shaped like the items. */
+  losses?: TensorOut
+  /** d loss / d prediction, shaped like the prediction. */
   grad: TensorOut
 }
 
-/** Mean squared error (PyTorch `MSELoss`, mean reduction). */
-export declare function mseLoss(pred: TensorArg, target: TensorArg): LossResult
+/** Mean absolute error. */
+export declare function meanAbsoluteError(pred: TensorArg, target: TensorArg): number
+
+/** Mean absolute percentage error (a fraction; scikit-learn's formula with ε for zero targets). */
+export declare function meanAbsolutePercentageError(pred: TensorArg, target: TensorArg): number
+
+/** Options of `mseLoss`. */
+export interface MseArgs {
+  /** `'none' | 'sum' | 'mean'` (default `'mean'`). */
+  reduction?: string
+  /** Upstream gradient (the prediction's shape), `reduction: 'none'` only. */
+  gradOutput?: TensorArg
+}
+
+/** Mean squared error (`torch.nn.functional.mse_loss`), with the gradient of `pred`. */
+export declare function mseLoss(pred: TensorArg, target: TensorArg, options?: MseArgs | undefined | null): LossResult
 
 /** A named tensor (for state dicts and safetensors). */
 export interface NamedTensorArg {
@@ -184,6 +592,89 @@ export interface NamedTensorOut {
   data: Float32Array
   /** Shape. */
   shape: Array<number>
+}
+
+/**
+ * Hyper-parameters with PyTorch's names in camelCase. Unset fields keep their current value
+ * (the kind's PyTorch default at construction); fields that the kind does not have are an error.
+ */
+export interface OptimizerOptions {
+  /** Learning rate (all kinds). */
+  lr?: number
+  /** Momentum factor (SGD, RMSprop). */
+  momentum?: number
+  /** Dampening of the momentum (SGD). */
+  dampening?: number
+  /** Nesterov momentum (SGD). */
+  nesterov?: boolean
+  /** Weight decay (all kinds; decoupled for AdamW). */
+  weightDecay?: number
+  /** Ascend instead of descend (all kinds). */
+  maximize?: boolean
+  /** `[β1, β2]` (Adam, AdamW). */
+  betas?: Array<number>
+  /** ε of the denominator (Adam, AdamW, Adagrad, RMSprop). */
+  eps?: number
+  /** AMSGrad (Adam, AdamW). */
+  amsgrad?: boolean
+  /** Learning-rate decay (Adagrad). */
+  lrDecay?: number
+  /** Start value of the sum of squares (Adagrad). */
+  initialAccumulatorValue?: number
+  /** Smoothing constant (RMSprop). */
+  alpha?: number
+  /** Centred RMSprop. */
+  centered?: boolean
+}
+
+/** A saved optimizer state as `loadState()` takes it. */
+export interface OptimizerStateArg {
+  /** Must be this optimizer's kind. */
+  kind: string
+  /** Hyper-parameters (unset fields: the kind's defaults). */
+  options: OptimizerOptions
+  /** Number of `step` calls. */
+  step: number
+  /** Updates per layer. */
+  layerSteps: Array<number>
+  /** Buffers by name. */
+  tensors: Array<NamedTensorArg>
+}
+
+/** A saved optimizer state as `state()` returns it. */
+export interface OptimizerStateOut {
+  /** `sgd`, `adam`, `adamw`, `adagrad` or `rmsprop`. */
+  kind: string
+  /** Every hyper-parameter of the kind. */
+  options: OptimizerOptions
+  /** Number of `step` calls. */
+  step: number
+  /** Updates per layer (frozen layers skip steps). */
+  layerSteps: Array<number>
+  /** Buffers `layers.<i>.<name>` (PyTorch state keys, e.g. `layers.0.exp_avg`), shape `[numParameters]`. */
+  tensors: Array<NamedTensorOut>
+}
+
+/** Perplexity `exp(meanNll)`. */
+export declare function perplexity(meanNll: number): number
+
+/** Options of `SequencePool.forward`. */
+export interface PoolArgs {
+  /** Valid steps per batch item (default: all). */
+  lengths?: Array<number>
+  /** Input is `[B, T, F]` (default false: `[T, B, F]`). */
+  batchFirst?: boolean
+}
+
+/** Precision, recall, F1 and support per class, with macro, micro and weighted averages. */
+export declare function precisionRecallF1(pred: PredictionsArg, target: IntTensorArg, numClasses?: number | undefined | null, ignoreIndex?: number | undefined | null): ClassificationReportResult
+
+/** Predictions: exactly one of `logits` (`[..., C]`, argmax taken) or `labels` (`[...]`). */
+export interface PredictionsArg {
+  /** Class scores. */
+  logits?: TensorArg
+  /** Predicted class indices. */
+  labels?: IntTensorArg
 }
 
 /** `n` standard-normal values from `seed`. */
@@ -216,6 +707,9 @@ export interface RecurrentNetOptions {
   seed?: number
 }
 
+/** Root mean squared error. */
+export declare function rootMeanSquaredError(pred: TensorArg, target: TensorArg): number
+
 /** Contents of a safetensors file. */
 export interface SafetensorsContents {
   /** Tensors in file order. */
@@ -241,28 +735,52 @@ export interface SafetensorsEntry {
   ints?: Int32Array
 }
 
+/** Options of `Sampler.sample`. */
+export interface SampleArgs {
+  /** Divides the logits; 0 = greedy (default 1). */
+  temperature?: number
+  /** Keep the k most likely tokens (default 0 = all). */
+  topK?: number
+  /** Nucleus: keep the smallest set reaching probability p (default 1 = all). */
+  topP?: number
+}
+
 /** Writes a safetensors file atomically on a worker thread (values are copied first). */
 export declare function saveSafetensors(path: string, tensors: Array<SafetensorsEntry>, metadata?: Record<string, string> | undefined | null): Promise<void>
 
 /** Writes a safetensors file atomically on the calling thread. */
 export declare function saveSafetensorsSync(path: string, tensors: Array<SafetensorsEntry>, metadata?: Record<string, string> | undefined | null): void
 
+/** Precision, recall and F1 (one class or an average). */
+export interface ScoresResult {
+  /** Precision. */
+  precision: number
+  /** Recall. */
+  recall: number
+  /** F1. */
+  f1: number
+}
+
 /** Sets the number of threads of seqlearn's pool (default: `SEQLEARN_NUM_THREADS` or the cores). */
 export declare function setNumThreads(n: number): void
 
-/** Options of `SgdState` (PyTorch defaults). */
-export interface SgdOptions {
-  /** Learning rate (default 1e-3). */
-  lr?: number
-  /** Momentum (default 0). */
-  momentum?: number
-  /** Dampening (default 0). */
-  dampening?: number
-  /** Weight decay (default 0). */
-  weightDecay?: number
-  /** Nesterov momentum (default false). */
-  nesterov?: boolean
+/** The logistic sigmoid of every value. */
+export declare function sigmoid(logits: TensorArg): TensorOut
+
+/** `softmax(logits / temperature)` over the last dimension. */
+export declare function softmax(logits: TensorArg, options?: SoftmaxArgs | undefined | null): TensorOut
+
+/** Options of `softmax` and `logSoftmax` (and their backward passes). */
+export interface SoftmaxArgs {
+  /** Divides the logits before the softmax (default 1; must be > 0). */
+  temperature?: number
 }
+
+/** Gradient of the logits from the softmax `output` and its gradient. */
+export declare function softmaxBackward(output: TensorArg, gradOutput: TensorArg, options?: SoftmaxArgs | undefined | null): TensorOut
+
+/** Symmetric mean absolute percentage error (a fraction in [0, 2]). */
+export declare function symmetricMeanAbsolutePercentageError(pred: TensorArg, target: TensorArg): number
 
 /** A tensor passed from JavaScript: values and shape. */
 export interface TensorArg {
@@ -279,3 +797,6 @@ export interface TensorOut {
   /** Shape. */
   shape: Array<number>
 }
+
+/** Fraction of items whose target is among the `k` highest logits. */
+export declare function topKAccuracy(logits: TensorArg, target: IntTensorArg, k: number, ignoreIndex?: number | undefined | null): AccuracyResult

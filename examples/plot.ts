@@ -1,5 +1,5 @@
 /** A minimal dependency-free SVG line chart for the examples, and an atomic file write. */
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomicSync } from '../ts/io/atomic';
 
 /** One line of a chart. */
 export interface Series {
@@ -41,9 +41,7 @@ export function lineChartSvg(opts: { title: string; series: Series[]; logY?: boo
   return parts.join('\n');
 }
 
-/** Writes a file via a temporary sibling and a rename. */
+/** Writes a text file atomically (unique temporary sibling, fsync, rename): `writeFileAtomicSync` of the library. */
 export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  writeFileAtomicSync(path, text);
 }

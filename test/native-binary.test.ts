@@ -23,7 +23,7 @@ describe('native binary', () => {
   it('exports the binding the TypeScript layer uses', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const native = require('../index.js') as Record<string, unknown>;
-    for (const name of ['RecurrentNet', 'AdamState', 'SgdState', 'mseLoss', 'clipGradNorm', 'loadSafetensors', 'saveSafetensors', 'setNumThreads', 'randomNormal']) {
+    for (const name of ['RecurrentNet', 'ParamHandle', 'Optimizer', 'mseLoss', 'clipGradNorm', 'clipGradValue', 'gradNorm', 'loadSafetensors', 'saveSafetensors', 'setNumThreads', 'randomNormal']) {
       expect(typeof native[name], name).toBe('function');
     }
   });

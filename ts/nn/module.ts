@@ -19,7 +19,7 @@ export interface Trainable {
   loadStateDict(stateDict: StateDict, options?: { strict?: boolean }): void;
   /** Sets every accumulated gradient to zero. */
   zeroGrad(): void;
-  /** @internal A handle to the native parameters (shared storage), for optimizers. */
+  /** A handle to the native parameters (shared storage): what optimizers and clipping operate on. */
   paramHandle(): native.ParamHandle;
 }
 
@@ -27,3 +27,6 @@ export interface Trainable {
 export function isTrainable(v: unknown): v is Trainable {
   return v !== null && typeof v === 'object' && typeof (v as Partial<Trainable>).paramHandle === 'function' && typeof (v as Partial<Trainable>).zeroGrad === 'function';
 }
+
+/** The native parameter handle of a layer (`layer.paramHandle()`). */
+export type ParamHandle = native.ParamHandle;

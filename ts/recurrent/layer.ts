@@ -188,7 +188,7 @@ export class RecurrentLayer<Out extends RecurrentOutput = RecurrentOutput, Grads
     callNative(() => this.native.zeroGrad());
   }
 
-  /** @internal A handle to the native parameters, for optimizers. */
+  /** A handle to the native parameters (shared storage), for optimizers and clipping. */
   paramHandle(): native.ParamHandle {
     return this.native.paramHandle();
   }

@@ -10,13 +10,16 @@ extern crate blas_src;
 pub mod activation;
 pub mod error;
 pub mod io;
+pub mod layers;
 pub mod linalg;
 pub mod loss;
+pub mod metrics;
 pub mod module;
 pub mod optim;
 pub mod parallel;
 pub mod recurrent;
 pub mod rng;
+pub mod sequence;
 pub mod simd;
 
 pub use error::{Error, Result};

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use napi::bindgen_prelude::{Float32Array, ToNapiValue, TypeName, ValueType};
+use napi::bindgen_prelude::{Float32Array, Int32Array, ToNapiValue, TypeName, ValueType};
 use napi::{check_status, sys};
 use napi_derive::napi;
 
@@ -14,6 +14,15 @@ use crate::error::invalid;
 pub struct TensorArg {
     /// Row-major values.
     pub data: Float32Array,
+    /// Shape; the product must equal `data.length`.
+    pub shape: Vec<f64>,
+}
+
+/// An int32 tensor passed from JavaScript (token ids): values and shape.
+#[napi(object)]
+pub struct IntTensorArg {
+    /// Row-major values.
+    pub data: Int32Array,
     /// Shape; the product must equal `data.length`.
     pub shape: Vec<f64>,
 }

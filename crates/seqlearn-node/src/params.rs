@@ -4,8 +4,12 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use napi::bindgen_prelude::Float32Array;
 use napi_derive::napi;
 use seqlearn_core::HasParameters;
+
+use crate::convert::JsFloat32;
+use crate::error::invalid;
 
 /// The error a layer gives while one of its async calls holds it.
 pub fn busy_error() -> napi::Error {
@@ -69,4 +73,49 @@ impl ParamHandle {
     pub fn is_same(&self, other: &ParamHandle) -> bool {
         self.same_as(other)
     }
+
+    /// A copy of all parameters as one flat array (PyTorch `state_dict` order, each tensor
+    /// row-major): the layout optimizers and their saved states use.
+    #[napi(catch_unwind, ts_return_type = "Float32Array")]
+    pub fn parameters(&self) -> napi::Result<JsFloat32> {
+        Ok(JsFloat32(self.lock()?.parameters().to_vec()))
+    }
+
+    /// A copy of all accumulated gradients, same layout as `parameters()`.
+    #[napi(catch_unwind, ts_return_type = "Float32Array")]
+    pub fn gradients(&self) -> napi::Result<JsFloat32> {
+        let mut g = self.lock()?;
+        Ok(JsFloat32(g.parameters_mut().1.to_vec()))
+    }
+
+    /// Replaces all parameters from one flat array (length `numParameters`, finite values).
+    #[napi(catch_unwind)]
+    pub fn set_parameters(&self, data: Float32Array) -> napi::Result<()> {
+        let mut g = self.lock()?;
+        let (p, _) = g.parameters_mut();
+        check_len(p.len(), &data)?;
+        if let Some(i) = data.iter().position(|v| !v.is_finite()) {
+            return Err(invalid("data", format!("value at flat index {i} is {} (expected finite parameters)", data[i])));
+        }
+        p.copy_from_slice(&data);
+        Ok(())
+    }
+
+    /// Replaces all gradients from one flat array (length `numParameters`). Non-finite values
+    /// are accepted (gradients can overflow); `clipGradNorm` reports them.
+    #[napi(catch_unwind)]
+    pub fn set_gradients(&self, data: Float32Array) -> napi::Result<()> {
+        let mut g = self.lock()?;
+        let (_, d) = g.parameters_mut();
+        check_len(d.len(), &data)?;
+        d.copy_from_slice(&data);
+        Ok(())
+    }
+}
+
+fn check_len(n: usize, data: &[f32]) -> napi::Result<()> {
+    if data.len() != n {
+        return Err(invalid("data", format!("expected {n} values (the layer's numParameters), got {}", data.len())));
+    }
+    Ok(())
 }

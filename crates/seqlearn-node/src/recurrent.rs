@@ -193,18 +193,6 @@ fn backward_result(b: core::BackwardOutput) -> BackwardResult {
 }
 
 impl RecurrentNet {
-    /// Runs `f` on the parameter values and gradients (for optimizers).
-    pub(crate) fn with_params<T>(&self, f: impl FnOnce(&mut [f32], &[f32]) -> napi::Result<T>) -> napi::Result<T> {
-        let mut net = self.lock()?;
-        let p = &mut net.params;
-        f(&mut p.data, &p.grad)
-    }
-
-    /// Locks the core net (errors if an async call holds it).
-    pub(crate) fn lock_net(&self) -> napi::Result<MutexGuard<'_, core::RecurrentNet>> {
-        self.lock()
-    }
-
     fn lock(&self) -> napi::Result<MutexGuard<'_, core::RecurrentNet>> {
         crate::params::try_lock(&self.inner)
     }

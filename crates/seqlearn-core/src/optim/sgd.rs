@@ -1,76 +1,110 @@
-//! SGD with momentum, dampening, Nesterov and weight decay (`torch.optim.SGD`).
+//! SGD with momentum, dampening, Nesterov, weight decay and `maximize` (`torch.optim.SGD`,
+//! single-tensor rule). The momentum buffer starts as a copy of the first gradient, as in PyTorch.
 
 use crate::error::{Error, Result};
 
-/// Hyper-parameters (PyTorch defaults: lr 1e-3, no momentum).
-#[derive(Clone, Debug, PartialEq, Default)]
+/// Hyper-parameters of SGD (PyTorch defaults: lr 1e-3, everything else off).
+#[derive(Clone, Debug, PartialEq)]
 pub struct SgdConfig {
     /// Learning rate.
     pub lr: f64,
-    /// Momentum μ.
+    /// Momentum factor μ.
     pub momentum: f64,
-    /// Dampening τ.
+    /// Dampening τ of the momentum.
     pub dampening: f64,
-    /// Weight decay λ (L2: g ← g + λθ).
+    /// L2 weight decay λ (`g ← g + λθ`).
     pub weight_decay: f64,
-    /// Nesterov momentum (requires μ > 0 and τ = 0).
+    /// Nesterov momentum (needs μ > 0 and τ = 0).
     pub nesterov: bool,
+    /// Ascend the objective instead of descending it.
+    pub maximize: bool,
+}
+
+impl Default for SgdConfig {
+    fn default() -> Self {
+        SgdConfig { lr: 1e-3, momentum: 0.0, dampening: 0.0, weight_decay: 0.0, nesterov: false, maximize: false }
+    }
 }
 
 impl SgdConfig {
-    /// Checks every hyper-parameter, naming the one that is wrong.
+    /// Checks every hyper-parameter, naming the one that is wrong (PyTorch's rules).
     pub fn validate(&self) -> Result<()> {
-        for (name, v) in [("lr", self.lr), ("momentum", self.momentum), ("dampening", self.dampening), ("weightDecay", self.weight_decay)] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(Error::invalid(name, format!("expected a finite value ≥ 0, got {v}")));
-            }
+        super::check_non_negative("lr", self.lr)?;
+        super::check_non_negative("momentum", self.momentum)?;
+        super::check_non_negative("weightDecay", self.weight_decay)?;
+        if !self.dampening.is_finite() {
+            return Err(Error::invalid("dampening", format!("expected a finite number, got {}", self.dampening)));
         }
         if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
-            return Err(Error::invalid("nesterov", "Nesterov momentum requires momentum > 0 and dampening = 0"));
+            return Err(Error::invalid(
+                "nesterov",
+                format!("Nesterov momentum requires momentum > 0 and dampening = 0, got momentum {} and dampening {}", self.momentum, self.dampening),
+            ));
         }
         Ok(())
     }
-}
 
-/// SGD state for one flat parameter buffer.
-#[derive(Clone, Debug)]
-pub struct Sgd {
-    /// Hyper-parameters.
-    pub config: SgdConfig,
-    /// Momentum buffer (empty without momentum).
-    pub momentum_buffer: Vec<f32>,
-    /// Steps taken (the first step with momentum starts the buffer at the gradient).
-    pub step: u64,
-}
-
-impl Sgd {
-    /// State for `n` parameters.
-    pub fn new(config: SgdConfig, n: usize) -> Result<Self> {
-        config.validate()?;
-        let momentum_buffer = if config.momentum != 0.0 { vec![0.0; n] } else { Vec::new() };
-        Ok(Sgd { config, momentum_buffer, step: 0 })
+    /// The per-step scalars for a layer whose learning rate is `lr` (base × the layer's scale).
+    /// `first` is true when the layer's momentum buffer does not exist yet.
+    pub(crate) fn scalars(&self, lr: f64, first: bool) -> SgdStep {
+        SgdStep {
+            sign: if self.maximize { -1.0 } else { 1.0 },
+            weight_decay: self.weight_decay as f32,
+            momentum: self.momentum as f32,
+            one_minus_dampening: (1.0 - self.dampening) as f32,
+            nesterov: self.nesterov,
+            neg_lr: (-lr) as f32,
+            use_momentum: self.momentum != 0.0,
+            first,
+        }
     }
+}
 
-    /// One update of `params` from `grads`.
-    pub fn update(&mut self, params: &mut [f32], grads: &[f32]) -> Result<()> {
-        let mu_on = self.config.momentum != 0.0;
-        if grads.len() != params.len() || (mu_on && self.momentum_buffer.len() != params.len()) {
-            return Err(Error::invalid("params", format!("this optimizer state holds {} parameters, got {} parameters and {} gradients", self.momentum_buffer.len(), params.len(), grads.len())));
+/// Scalars of one SGD step of one layer (f32, rounded from f64 as PyTorch passes Python floats).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SgdStep {
+    sign: f32,
+    weight_decay: f32,
+    momentum: f32,
+    one_minus_dampening: f32,
+    nesterov: bool,
+    neg_lr: f32,
+    pub(crate) use_momentum: bool,
+    first: bool,
+}
+
+#[inline(always)]
+fn plain(s: &SgdStep, p: &mut [f32], g: &[f32]) {
+    let n = p.len();
+    let g = &g[..n];
+    for i in 0..n {
+        let d = g[i] * s.sign + s.weight_decay * p[i];
+        p[i] += s.neg_lr * d;
+    }
+}
+
+#[inline(always)]
+fn with_momentum<const FIRST: bool>(s: &SgdStep, p: &mut [f32], g: &[f32], buf: &mut [f32]) {
+    let n = p.len();
+    let (g, buf) = (&g[..n], &mut buf[..n]);
+    for i in 0..n {
+        let d = g[i] * s.sign + s.weight_decay * p[i];
+        let b = if FIRST { d } else { buf[i] * s.momentum + s.one_minus_dampening * d };
+        buf[i] = b;
+        let step = if s.nesterov { d + s.momentum * b } else { b };
+        p[i] += s.neg_lr * step;
+    }
+}
+
+crate::dispatch! {
+    /// One SGD update of a chunk: parameters `p`, gradients `g`, momentum buffer `buf` (empty
+    /// without momentum). All slices but an unused `buf` have the same length.
+    pub(crate) fn sgd_chunk(s: &SgdStep, p: &mut [f32], g: &[f32], buf: &mut [f32]) {
+        match (s.use_momentum, s.first) {
+            (false, _) => plain(s, p, g),
+            (true, true) => with_momentum::<true>(s, p, g, buf),
+            (true, false) => with_momentum::<false>(s, p, g, buf),
         }
-        let c = &self.config;
-        let (lr, mu, damp, wd) = (c.lr as f32, c.momentum as f32, c.dampening as f32, c.weight_decay as f32);
-        let first = self.step == 0;
-        self.step += 1;
-        for (i, (p, &g0)) in params.iter_mut().zip(grads).enumerate() {
-            let mut g = g0 + wd * *p;
-            if mu != 0.0 {
-                let b = &mut self.momentum_buffer[i];
-                *b = if first { g } else { mu * *b + (1.0 - damp) * g };
-                g = if c.nesterov { g + mu * *b } else { *b };
-            }
-            *p -= lr * g;
-        }
-        Ok(())
     }
 }
 
@@ -78,20 +112,44 @@ impl Sgd {
 mod tests {
     use super::*;
 
+    fn run(cfg: &SgdConfig, p: &mut [f32], grads: &[f32], steps: usize) {
+        let mut buf = Vec::new();
+        for _ in 0..steps {
+            let first = buf.is_empty();
+            if cfg.momentum != 0.0 && first {
+                buf = vec![0.0; p.len()];
+            }
+            sgd_chunk(&cfg.scalars(cfg.lr, first), p, grads, &mut buf);
+        }
+    }
+
     #[test]
     fn momentum_and_nesterov_follow_torch() {
-        // p=1, g=1 constant, lr=0.1, μ=0.9: buffers 1, 1.9, 2.71.
-        let mut s = Sgd::new(SgdConfig { lr: 0.1, momentum: 0.9, ..Default::default() }, 1).unwrap();
+        // p = 1, g = 1 constant, lr = 0.1, μ = 0.9: buffers 1, 1.9, 2.71.
+        let cfg = SgdConfig { lr: 0.1, momentum: 0.9, ..Default::default() };
         let mut p = [1.0f32];
-        for _ in 0..3 {
-            s.update(&mut p, &[1.0]).unwrap();
-        }
+        run(&cfg, &mut p, &[1.0], 3);
         assert!((p[0] - (1.0 - 0.1 * (1.0 + 1.9 + 2.71))).abs() < 1e-6);
-        let mut n = Sgd::new(SgdConfig { lr: 0.1, momentum: 0.9, nesterov: true, ..Default::default() }, 1).unwrap();
+        let nes = SgdConfig { lr: 0.1, momentum: 0.9, nesterov: true, ..Default::default() };
         let mut q = [1.0f32];
-        n.update(&mut q, &[1.0]).unwrap();
+        run(&nes, &mut q, &[1.0], 1);
         assert!((q[0] - (1.0 - 0.1 * 1.9)).abs() < 1e-6);
-        assert!(Sgd::new(SgdConfig { lr: 0.1, nesterov: true, ..Default::default() }, 1).is_err());
-        assert!(s.update(&mut [0.0; 2], &[0.0; 2]).is_err(), "a state for 1 parameter rejects 2");
+        let max = SgdConfig { lr: 0.1, maximize: true, weight_decay: 0.5, ..Default::default() };
+        let mut r = [2.0f32];
+        run(&max, &mut r, &[1.0], 1);
+        // d = -1 + 0.5·2 = 0 → unchanged.
+        assert_eq!(r[0], 2.0);
+    }
+
+    #[test]
+    fn rejects_bad_config() {
+        let err = |c: SgdConfig| c.validate().unwrap_err().to_string();
+        assert!(err(SgdConfig { lr: -1.0, ..Default::default() }).starts_with("lr:"));
+        assert!(err(SgdConfig { lr: f64::NAN, ..Default::default() }).starts_with("lr:"));
+        assert!(err(SgdConfig { momentum: -0.1, ..Default::default() }).starts_with("momentum:"));
+        assert!(err(SgdConfig { weight_decay: -0.1, ..Default::default() }).starts_with("weightDecay:"));
+        assert!(err(SgdConfig { dampening: f64::INFINITY, ..Default::default() }).starts_with("dampening:"));
+        assert!(err(SgdConfig { nesterov: true, ..Default::default() }).starts_with("nesterov:"));
+        assert!(err(SgdConfig { nesterov: true, momentum: 0.9, dampening: 0.1, ..Default::default() }).starts_with("nesterov:"));
     }
 }

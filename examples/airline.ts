@@ -4,7 +4,7 @@
  * score the held-out last two years against simple baselines. Writes an SVG plot of the
  * forecast next to the data.
  *
- *   npm run demo            (builds the native core first if needed)
+ *   npm run example:airline   (builds the native core first if needed)
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
