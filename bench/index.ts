@@ -1,9 +1,11 @@
 // `npm run bench [-- NAME... [flags]]`: runs the named benchmarks (all of
 // them when no name is given), passing the flags through.
 //   npm run bench -- recurrent --quick --only lstm --configs 0,1
+//   npm run bench -- lm --quick --skip tfjs
 import { run as recurrent } from './recurrent';
+import { run as lm } from './lm';
 
-const BENCHES: Record<string, (argv: string[]) => Promise<unknown>> = { recurrent };
+const BENCHES: Record<string, (argv: string[]) => Promise<unknown>> = { recurrent, lm };
 
 async function main() {
   const argv = process.argv.slice(2);

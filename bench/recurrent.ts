@@ -33,19 +33,15 @@
 // seqlearn's own GEMM when the native binding exposes benchGemm(m, n, k, reps),
 // else with torch (marked "pt": the better of oneDNN's and MKL's GEMM; oneDNN
 // is what torch's CPU LSTM/GRU run on): the distance from the machine's limit.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import {
+  BENCH_DIR as HERE, ROOT, PEERS, median, nproc, machine, log, errMsg, runJson, ensurePython as findPython,
+  makeGuard, pct3, fmtTok, fmtRatio, textTable, usageOf, isMainModule,
+} from './common';
 
-// works whether tsx runs this file as CommonJS (package without "type") or as an ES module
-const HERE: string = typeof __dirname !== 'undefined'
-  ? __dirname
-  // @ts-ignore -- import.meta only exists when run as an ES module
-  : path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const PEERS = path.join(HERE, 'peers');
 const CACHE = path.join(HERE, '.cache');
 
 export const CONFIGS: ReadonlyArray<{ B: number; T: number; I: number; H: number }> = [
@@ -123,14 +119,13 @@ interface Row {
 }
 
 function usage(): never {
-  console.log(fs.readFileSync(path.join(HERE, 'recurrent.ts'), 'utf8')
-    .split('\n').slice(0, 40).join('\n').split(/\n(?!\/\/)/)[0].split('\n').map((l) => l.slice(3)).join('\n'));
+  console.log(usageOf(path.join(HERE, 'recurrent.ts')));
   process.exit(0);
 }
 
 export function parseArgs(argv: string[]): Options {
   const o: Options = {
-    threads: os.availableParallelism?.() ?? os.cpus().length,
+    threads: nproc(),
     quick: false,
     cells: [...CELLS],
     configs: CONFIGS.map((_, i) => i),
@@ -192,12 +187,6 @@ export function parseArgs(argv: string[]): Options {
 
 // ---------------------------------------------------------------- helpers
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 function forwardFlops(cell: Cell, c: { B: number; T: number; I: number; H: number }) {
   return 2 * c.T * c.B * GATES[cell] * c.H * (c.I + c.H);
 }
@@ -208,67 +197,6 @@ function stepFlops(cell: Cell, c: { B: number; T: number; I: number; H: number }
 
 function toMeasure(t: Timing, tokens: number, flops: number): Measure {
   return { ...t, tokensPerSec: tokens / t.seconds, gflops: flops / t.seconds / 1e9 };
-}
-
-/** Fraction of the machine's CPU time used (by other processes: we sleep meanwhile) over `ms`; null off Linux. */
-const IDLE = 0.08; // --wait-idle waits for the others' CPU share to fall below this
-const BUSY = 0.15; // above this, the figures get a warning
-
-async function othersBusy(ms = 400): Promise<number | null> {
-  const read = () => {
-    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return { total: f.reduce((a, b) => a + b, 0), idle: f[3] + (f[4] ?? 0) };
-  };
-  try {
-    const a = read();
-    await new Promise((r) => setTimeout(r, ms));
-    const b = read();
-    const dt = b.total - a.total;
-    return dt > 0 ? 1 - (b.idle - a.idle) / dt : null;
-  } catch {
-    return null;
-  }
-}
-
-/** CPU jiffies of the whole machine and of this process plus its waited-for children (spawnSync peers). */
-function cpuSnap(): { total: number; idle: number; ours: number } | null {
-  try {
-    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const st = fs.readFileSync('/proc/self/stat', 'utf8');
-    const g = st.slice(st.lastIndexOf(')') + 2).split(' ').map(Number); // g[0] is field 3 (state)
-    return { total: f.reduce((a, b) => a + b, 0), idle: f[3] + (f[4] ?? 0), ours: g[11] + g[12] + g[13] + g[14] };
-  } catch {
-    return null;
-  }
-}
-
-/** Share of the machine's CPU that other processes used between two snapshots. */
-function othersShare(a: ReturnType<typeof cpuSnap>, b: ReturnType<typeof cpuSnap>): number | null {
-  if (!a || !b) return null;
-  const dt = b.total - a.total;
-  if (dt <= 0) return null;
-  const others = (b.total - b.idle) - (a.total - a.idle) - (b.ours - a.ours);
-  return Math.max(0, others) / dt;
-}
-
-function log(msg: string) {
-  process.stderr.write(`[bench] ${msg}\n`);
-}
-
-function runJson(cmd: string, args: string[], timeoutMs: number): any {
-  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
-  if (r.error) throw r.error;
-  if (r.status !== 0) {
-    const tail = (r.stderr || '').trim().split('\n').slice(-5).join('\n');
-    throw new Error(`${path.basename(args[0] ?? cmd)} exited ${r.status ?? r.signal}: ${tail}`);
-  }
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  if (!line) throw new Error(`${path.basename(args[0] ?? cmd)} printed no JSON`);
-  return JSON.parse(line);
-}
-
-function errMsg(e: unknown) {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
 }
 
 // ---------------------------------------------------------------- seqlearn
@@ -367,22 +295,11 @@ function seqlearnGemm(native: any, m: number, n: number, k: number, quick: boole
 
 // ---------------------------------------------------------------- main
 
-function fmtTok(v?: number) {
-  if (v === undefined || !Number.isFinite(v)) return '';
-  if (v >= 1e6) return `${(v / 1e6).toFixed(v >= 1e7 ? 1 : 2)}M`;
-  if (v >= 1e3) return `${(v / 1e3).toFixed(v >= 1e4 ? 0 : 1)}k`;
-  return v.toFixed(0);
-}
-
 function fmtCell(p?: PeerResult) {
   if (!p) return '-';
   if (p.error) return 'err';
   if (p.skipped) return 'skip';
   return fmtTok(p.measure?.tokensPerSec) + (p.measure?.fromWarmup ? '~' : '');
-}
-
-function fmtRatio(v: number) {
-  return v < 0.1 ? v.toPrecision(2) : v < 100 ? v.toFixed(2) : v.toFixed(0);
 }
 
 function fmtGf(v?: number) {
@@ -400,9 +317,7 @@ function table(rows: Row[], threads: number) {
     r.gemm.step ? `${fmtGf(r.gemm.step.gflops)}${r.gemm.step.source === 'torch' ? ' pt' : ''}` : '-',
     r.gemm.proj ? `${fmtGf(r.gemm.proj.gflops)}${r.gemm.proj.source === 'torch' ? ' pt' : ''}` : '-',
   ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cols: string[]) => cols.map((c, i) => (i < 4 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
-  const out = [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)];
+  const out = textTable(head, body, 4);
   out.push('');
   out.push(`tokens/s = B*T / median seconds per step; ${threads} thread(s) for seqlearn, torch and ort; tfjs (cpu backend) is single-threaded.`);
   out.push('vs X = seqlearn tokens/s ÷ X tokens/s.  GF/s = GEMM FLOPs only (fwd 2*T*B*G*H*(I+H), train 3× fwd).');
@@ -412,11 +327,7 @@ function table(rows: Row[], threads: number) {
 }
 
 function ensurePython(o: Options): string {
-  const explicit = o.python ?? process.env.SEQLEARN_BENCH_PYTHON;
-  if (explicit) return explicit;
-  const r = spawnSync('bash', [path.join(PEERS, 'setup_venv.sh')], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error('bench/peers/setup_venv.sh failed');
-  return path.join(HERE, '.venv', 'bin', 'python');
+  return findPython(o.python);
 }
 
 export async function run(argv: string[]): Promise<Row[]> {
@@ -447,7 +358,7 @@ export async function run(argv: string[]): Promise<Row[]> {
     const doc = {
       bench: 'recurrent',
       date: started.toISOString(),
-      machine: { cpu: os.cpus()[0]?.model ?? '?', nproc: os.availableParallelism?.() ?? os.cpus().length, platform: `${os.platform()}-${os.arch()}`, node: process.version },
+      machine: machine(),
       threads: o.threads,
       quick: o.quick,
       versions,
@@ -477,35 +388,7 @@ export async function run(argv: string[]): Promise<Row[]> {
       const tag = `${cell} cfg${ci} (B=${c.B},T=${c.T},I=${c.I},H=${c.H})`;
       const tokens = c.B * c.T;
       const G = GATES[cell];
-      /** Before a peer: wait (--wait-idle) for other processes to leave the CPU. */
-      const settle = async () => {
-        if (o.waitIdle <= 0) return;
-        const deadline = Date.now() + o.waitIdle * 1000;
-        let b = await othersBusy();
-        if (b !== null && b > IDLE) {
-          log(`${tag}: waiting up to ${o.waitIdle} s for the machine to be idle (${(b * 100).toFixed(0)}% busy)`);
-          while (b !== null && b > IDLE && Date.now() < deadline) b = await othersBusy(1000);
-        }
-      };
-      /** Runs a peer's measurement; again (--retries) if other processes took the CPU meanwhile. */
-      const guarded = async <T>(what: string, fn: () => T): Promise<{ value: T; others: number | null }> => {
-        for (let attempt = 0; ; attempt++) {
-          await settle();
-          log(`${tag}: ${what}${attempt ? ` (retry ${attempt})` : ''}`);
-          const a = cpuSnap();
-          const value = fn();
-          const others = othersShare(a, cpuSnap());
-          if (others === null || others <= BUSY) return { value, others };
-          const pct = `${(others * 100).toFixed(0)}%`;
-          if (attempt >= o.retries) {
-            log(`${tag}: WARNING other processes used ${pct} of the CPU during ${what}: figures unreliable`);
-            busyWarnings.push(`${tag} ${what.split(' ')[0]}: ${pct}`);
-            return { value, others };
-          }
-          log(`${tag}: other processes used ${pct} of the CPU during ${what}: measuring again`);
-        }
-      };
-      const pct3 = (x: number | null) => (x === null ? null : +x.toFixed(3));
+      const { guarded } = makeGuard(o, tag, busyWarnings);
       const cfgRows: Record<Mode, Row> = {} as any;
       for (const mode of o.modes) {
         cfgRows[mode] = { cell, config: ci, ...c, mode, gflop: stepFlops(cell, c, mode) / 1e9, peers: {}, ratios: {}, gemm: {} };
@@ -624,7 +507,7 @@ export async function run(argv: string[]): Promise<Row[]> {
     }
   }
 
-  console.log(`\nrecurrent benchmark — f32, ${o.threads} thread(s), ${os.cpus()[0]?.model ?? '?'} (${os.availableParallelism?.() ?? os.cpus().length} cpus), node ${process.version}` +
+  console.log(`\nrecurrent benchmark — f32, ${o.threads} thread(s), ${os.cpus()[0]?.model ?? '?'} (${nproc()} cpus), node ${process.version}` +
     `, ${Object.entries(versions).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ')}${o.quick ? ', --quick' : ''}\n`);
   console.log(table(rows, o.threads));
   for (const n of notes) console.log(`note: ${n}`);
@@ -636,14 +519,7 @@ export async function run(argv: string[]): Promise<Row[]> {
   return rows;
 }
 
-const isMain = (() => {
-  try {
-    return !!process.argv[1] && path.resolve(process.argv[1]) === path.join(HERE, 'recurrent.ts');
-  } catch {
-    return false;
-  }
-})();
-if (isMain) {
+if (isMainModule(path.join(HERE, 'recurrent.ts'))) {
   run(process.argv.slice(2)).catch((e) => {
     console.error(`[bench] ${e instanceof Error ? e.message : e}`);
     process.exit(1);

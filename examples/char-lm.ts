@@ -4,7 +4,7 @@
  * cross-entropy (nats/char), bits per character and perplexity, samples new text, saves the
  * model (safetensors + JSON + vocabulary + optimizer state) and plots the loss curves.
  *
- *   npm run demo                               (≈ 3 min on 2 cores)
+ *   npm run demo                               (≈ 2 min on 2 cores)
  *   npm run demo -- --epochs 4 --hidden 512    (options below)
  *   npm run demo -- --compare-torch            (also train the same model in PyTorch: same
  *                                               split, epochs and optimizer, side by side)
@@ -25,8 +25,8 @@ function flag(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : Number(process.env[`DEMO_${name.toUpperCase().replace(/-/g, '_')}`] ?? dflt);
 }
-const EPOCHS = flag('epochs', 2);
-const HIDDEN = flag('hidden', 256);
+const EPOCHS = flag('epochs', 3);
+const HIDDEN = flag('hidden', 512);
 const EMBED = flag('embed', 64);
 const BATCH = flag('batch', 64);
 const SEQ_LEN = flag('seq-len', 100);

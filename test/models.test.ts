@@ -130,6 +130,15 @@ describe('LanguageModel', () => {
     expect(maxLag).toBeLessThan(50)
   }, 60_000)
 
+  it('word level: vocabulary of words with specials, generation of words', async () => {
+    const m = LanguageModel.fromText(TEXT, { level: 'word', embeddingDim: 8, hiddenSize: 16, seed: 6 })
+    expect(m.vocabulary.has('cat')).toBe(true)
+    expect(m.vocabulary.has('<unk>')).toBe(true)
+    const h = await m.fit(TEXT, { epochs: 15, batchSize: 4, seqLen: 8, progress: 'none', optimizer: (l) => new Adam(l, { lr: 2e-2 }) })
+    expect(h.epochs[14].loss).toBeLessThan(h.epochs[0].loss)
+    expect(await m.generate({ prompt: 'the cat', maxLength: 2, temperature: 0 })).toBe('sat on')
+  }, 60_000)
+
   it('rejects bad arguments with errors naming them', async () => {
     const m = lm()
     await expect(m.fit(TEXT, { epochs: 0 })).rejects.toThrow(/epochs/)

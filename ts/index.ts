@@ -91,7 +91,7 @@ export {
   type Json,
 } from './models/model';
 export { ProgressBar, type FitProgress, type ProgressMode, type ProgressStream } from './models/progress';
-export { Backbone, type BackboneOptions, type CellType, type RecurrentState } from './models/backbone';
+export { Backbone, type BackboneOptions, type SequenceInputOptions, type CellType, type RecurrentState } from './models/backbone';
 export { LanguageModel, type LanguageModelOptions, type LanguageModelFromTextOptions, type LanguageModelFitOptions, type LanguageModelData, type LanguageModelLevel, type GenerateOptions } from './models/language-model';
 export { SequenceClassifier, type SequenceClassifierOptions, type ClassificationData, type PoolingMode } from './models/classifier';
 export { SequenceTagger, type SequenceTaggerOptions, type TaggingData } from './models/tagger';

@@ -54,6 +54,26 @@ function int(arg: string, v: unknown, dflt: number, min: number): number {
   return v;
 }
 
+/** How sequence models take their input: token ids through an embedding, or real-valued steps. */
+export interface SequenceInputOptions {
+  /** Token vocabulary size: inputs are id sequences through an embedding. */
+  vocabSize?: number;
+  /** Embedding width (default 64). */
+  embeddingDim?: number;
+  /** Padding id of the embedding (frozen at zero; default 0). */
+  paddingIdx?: number;
+  /** Real-valued input: features per step (instead of `vocabSize`). */
+  inputSize?: number;
+}
+
+/** Backbone config of a model taking ids (`vocabSize`) or features (`inputSize`): exactly one. */
+export function sequenceBackboneConfig(o: BackboneOptions & SequenceInputOptions): BackboneConfig {
+  const { vocabSize, inputSize } = o;
+  if ((vocabSize === undefined) === (inputSize === undefined)) throw new InvalidArgumentError('vocabSize / inputSize: give exactly one (token ids through an embedding, or real-valued features per step)', 'ERR_SEQLEARN_INVALID_ARG');
+  if (vocabSize !== undefined) return backboneConfig(o, { vocabSize: int('vocabSize', vocabSize, 0, 1), inputSize: int('embeddingDim', o.embeddingDim, 64, 1), paddingIdx: int('paddingIdx', o.paddingIdx, 0, 0) });
+  return backboneConfig(o, { vocabSize: 0, inputSize: int('inputSize', inputSize, 0, 1) });
+}
+
 /** Resolves and validates backbone options. */
 export function backboneConfig(o: BackboneOptions, input: { vocabSize: number; inputSize: number; paddingIdx?: number }): BackboneConfig {
   const cell = o.cell ?? 'lstm';
@@ -115,6 +135,23 @@ export class Backbone {
   /** Features per step of the output (`D·H`). */
   get outputSize(): number {
     return this.config.hiddenSize * (this.config.bidirectional ? 2 : 1);
+  }
+
+  /** Features per input step for real-valued input; 0 when the input is token ids. */
+  get features(): number {
+    return this.config.vocabSize > 0 ? 0 : this.config.inputSize;
+  }
+
+  /** The recurrent part of a model's `config.json`. */
+  configJson(): { [key: string]: Json } {
+    const c = this.config;
+    return { cell: c.cell, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, seed: c.seed };
+  }
+
+  /** The input part of a sequence model's `config.json` (`vocabSize`… or `inputSize`). */
+  inputJson(): { [key: string]: Json } {
+    const c = this.config;
+    return c.vocabSize > 0 ? { vocabSize: c.vocabSize, embeddingDim: c.inputSize, paddingIdx: c.paddingIdx } : { inputSize: c.inputSize };
   }
 
   /** Number of directions. */

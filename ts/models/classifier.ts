@@ -9,7 +9,7 @@ import type { Trainable } from '../nn/module';
 import { Sampler, SequencePool, lastState, lastStateBackward } from '../nn/sequence';
 import { IntTensor, Tensor } from '../tensor';
 import { binaryCrossEntropyWithLogitsAsync, crossEntropyAsync, sigmoid, softmax } from '../training/loss';
-import { Backbone, backboneConfig, type BackboneConfig, type BackboneOptions } from './backbone';
+import { Backbone, sequenceBackboneConfig, type BackboneOptions, type SequenceInputOptions } from './backbone';
 import { SequenceModel, type BatchPlan, type BatchResult, type Json, type PlanContext } from './model';
 import { checkSequences, padBatch, planIndices, type PaddedBatch, type SequenceInput } from './sequences';
 
@@ -17,17 +17,9 @@ import { checkSequences, padBatch, planIndices, type PaddedBatch, type SequenceI
 export type PoolingMode = 'last' | 'mean' | 'max';
 
 /** Options of `new SequenceClassifier(...)`. */
-export interface SequenceClassifierOptions extends BackboneOptions {
+export interface SequenceClassifierOptions extends BackboneOptions, SequenceInputOptions {
   /** Number of classes (2+ for softmax; with `output: 'sigmoid'`, 2 means one logit). */
   numClasses: number;
-  /** Token vocabulary size: inputs are id sequences through an embedding. */
-  vocabSize?: number;
-  /** Embedding width (default 64). */
-  embeddingDim?: number;
-  /** Padding id of the embedding (frozen at zero; default 0). */
-  paddingIdx?: number;
-  /** Real-valued input: features per step (instead of `vocabSize`). */
-  inputSize?: number;
   /** `'last'` state (default), or `'mean'` / `'max'` over the valid steps. */
   pooling?: PoolingMode;
   /** `'softmax'` (default) or `'sigmoid'` (binary with one logit). */
@@ -59,11 +51,8 @@ export class SequenceClassifier extends SequenceModel<ClassificationData, Batch>
   constructor(options: SequenceClassifierOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new TypeError(`options: expected an object, got ${describe(options)}`);
-    const { numClasses, vocabSize, inputSize } = options;
+    const { numClasses } = options;
     if (!Number.isInteger(numClasses) || numClasses < 2) throw new InvalidArgumentError(`numClasses: expected an integer ≥ 2, got ${describe(numClasses)}`, 'ERR_SEQLEARN_INVALID_ARG');
-    if ((vocabSize === undefined) === (inputSize === undefined)) throw new InvalidArgumentError('vocabSize / inputSize: give exactly one (token ids through an embedding, or real-valued features per step)', 'ERR_SEQLEARN_INVALID_ARG');
-    if (vocabSize !== undefined && (!Number.isInteger(vocabSize) || vocabSize < 1)) throw new InvalidArgumentError(`vocabSize: expected a positive integer, got ${describe(vocabSize)}`, 'ERR_SEQLEARN_INVALID_ARG');
-    if (inputSize !== undefined && (!Number.isInteger(inputSize) || inputSize < 1)) throw new InvalidArgumentError(`inputSize: expected a positive integer, got ${describe(inputSize)}`, 'ERR_SEQLEARN_INVALID_ARG');
     const pooling = options.pooling ?? 'last';
     if (pooling !== 'last' && pooling !== 'mean' && pooling !== 'max') throw new InvalidArgumentError(`pooling: expected 'last', 'mean' or 'max', got ${describe(pooling)}`, 'ERR_SEQLEARN_INVALID_ARG');
     const output = options.output ?? 'softmax';
@@ -72,9 +61,7 @@ export class SequenceClassifier extends SequenceModel<ClassificationData, Batch>
     this.numClasses = numClasses;
     this.pooling = pooling;
     this.outputMode = output;
-    const cfg = vocabSize !== undefined
-      ? backboneConfig(options, { vocabSize, inputSize: options.embeddingDim ?? 64, paddingIdx: options.paddingIdx ?? 0 })
-      : backboneConfig(options, { vocabSize: 0, inputSize: inputSize! });
+    const cfg = sequenceBackboneConfig(options);
     this.backbone = new Backbone(cfg, true);
     this.head = new Linear({ inFeatures: this.backbone.outputSize, outFeatures: output === 'sigmoid' ? 1 : numClasses, seed: cfg.seed + 4 });
     if (pooling !== 'last') this.pool = new SequencePool(pooling);
@@ -85,23 +72,17 @@ export class SequenceClassifier extends SequenceModel<ClassificationData, Batch>
   }
 
   config(): { [key: string]: Json } {
-    const c: BackboneConfig = this.backbone.config;
-    const input: { [key: string]: Json } = c.vocabSize > 0 ? { vocabSize: c.vocabSize, embeddingDim: c.inputSize, paddingIdx: c.paddingIdx } : { inputSize: c.inputSize };
-    return { numClasses: this.numClasses, ...input, pooling: this.pooling, output: this.outputMode, cell: c.cell, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, seed: c.seed };
+    return { numClasses: this.numClasses, ...this.backbone.inputJson(), pooling: this.pooling, output: this.outputMode, ...this.backbone.configJson() };
   }
 
   protected itemName(): string {
     return 'seqs';
   }
 
-  private get features(): number {
-    return this.backbone.config.vocabSize > 0 ? 0 : this.backbone.config.inputSize;
-  }
-
   protected planBatches(data: ClassificationData, ctx: PlanContext): BatchPlan<Batch> {
     const arg = ctx.training ? 'data' : 'validation';
     if (data === null || typeof data !== 'object') throw new TypeError(`${arg}: expected { sequences, labels }, got ${describe(data)}`);
-    checkSequences(`${arg}.sequences`, data.sequences, this.backbone.config.vocabSize, this.features);
+    checkSequences(`${arg}.sequences`, data.sequences, this.backbone.config.vocabSize, this.backbone.features);
     const labels = data.labels;
     if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') throw new TypeError(`${arg}.labels: expected an array of class ids, got ${describe(labels)}`);
     if (labels.length !== data.sequences.length) throw new InvalidArgumentError(`${arg}.labels: expected ${data.sequences.length} labels (one per sequence), got ${labels.length}`, 'ERR_SEQLEARN_INVALID_ARG');
@@ -114,20 +95,20 @@ export class SequenceClassifier extends SequenceModel<ClassificationData, Batch>
     // Padding is deferred to `runBatch` through a getter-free closure: batches hold only indices.
     return {
       batches: groups.map((idx) => {
-        const b = padBatch(data.sequences, idx, padId, this.features);
+        const b = padBatch(data.sequences, idx, padId, this.backbone.features);
         return { ...b, labels: Int32Array.from(idx, (i) => labels[i]) };
       }),
     };
   }
 
-  private async features_(b: PaddedBatch, training: boolean): Promise<{ feats: Tensor; hShape: number[] }> {
+  private async pooledFeatures(b: PaddedBatch, training: boolean): Promise<{ feats: Tensor; hShape: number[] }> {
     const { output, state } = await this.backbone.forward(b.input, { lengths: b.lengths, training });
     if (this.pooling === 'last') return { feats: lastState(state.h, this.backbone.numDirections), hShape: state.h.shape };
     return { feats: this.pool!.forward(output, { lengths: b.lengths, batchFirst: true }), hShape: state.h.shape };
   }
 
   protected async runBatch(b: Batch, training: boolean): Promise<BatchResult> {
-    const { feats, hShape } = await this.features_(b, training);
+    const { feats, hShape } = await this.pooledFeatures(b, training);
     const logits = await this.head.forwardAsync(feats, { training });
     const n = b.labels.length;
     let loss: number;
@@ -155,14 +136,14 @@ export class SequenceClassifier extends SequenceModel<ClassificationData, Batch>
 
   /** Class probabilities `[N, numClasses]` for `sequences` (in order). */
   async predictProba(sequences: readonly SequenceInput[], options: { batchSize?: number } = {}): Promise<Tensor> {
-    checkSequences('sequences', sequences, this.backbone.config.vocabSize, this.features);
+    checkSequences('sequences', sequences, this.backbone.config.vocabSize, this.backbone.features);
     const bs = options.batchSize ?? 64;
     const C = this.numClasses;
     const out = new Float32Array(sequences.length * C);
     const padId = Math.max(0, this.backbone.config.paddingIdx);
     for (const idx of planIndices(sequences, bs, false, 0)) {
-      const b = padBatch(sequences, idx, padId, this.features);
-      const { feats } = await this.features_(b, false);
+      const b = padBatch(sequences, idx, padId, this.backbone.features);
+      const { feats } = await this.pooledFeatures(b, false);
       const logits = await this.head.forwardAsync(feats, { training: false });
       if (this.outputMode === 'softmax') {
         out.set(softmax(logits).data, idx[0] * C);

@@ -12,7 +12,7 @@ import type { Trainable } from '../nn/module';
 import { lastState, lastStateBackward } from '../nn/sequence';
 import { Tensor, type TensorLike } from '../tensor';
 import { mseLoss } from '../training/loss';
-import { Backbone, backboneConfig, type BackboneConfig, type BackboneOptions } from './backbone';
+import { Backbone, backboneConfig, type BackboneOptions } from './backbone';
 import { SequenceModel, type BatchPlan, type BatchResult, type FitOptions, type History, type Json, type PlanContext } from './model';
 
 /** Options of `new Forecaster(...)`. */
@@ -97,11 +97,10 @@ export class Forecaster extends SequenceModel<SeriesData, Batch> {
   }
 
   config(): { [key: string]: Json } {
-    const c: BackboneConfig = this.backbone.config;
     return {
       lookback: this.lookback, horizon: this.horizon, exogenousSize: this.exogenousSize,
       scale: this.scale ? { mean: this.scale.mean, std: this.scale.std } : null,
-      cell: c.cell, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, seed: c.seed,
+      ...this.backbone.configJson(),
     };
   }
 

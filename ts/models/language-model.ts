@@ -13,7 +13,7 @@ import type { Trainable } from '../nn/module';
 import { Sampler } from '../nn/sequence';
 import { IntTensor, type Tensor } from '../tensor';
 import { crossEntropyAsync } from '../training/loss';
-import { Backbone, backboneConfig, type BackboneConfig, type BackboneOptions, type RecurrentState } from './backbone';
+import { Backbone, backboneConfig, type BackboneOptions, type RecurrentState } from './backbone';
 import { SequenceModel, type BatchPlan, type BatchResult, type FitOptions, type History, type Json, type PlanContext } from './model';
 
 /** Token granularity. */
@@ -123,8 +123,7 @@ export class LanguageModel extends SequenceModel<LanguageModelData, Window> {
   }
 
   config(): { [key: string]: Json } {
-    const c: BackboneConfig = this.backbone.config;
-    return { level: this.level, lowercase: this.lowercase, embeddingDim: c.inputSize, cell: c.cell, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, seed: c.seed };
+    return { level: this.level, lowercase: this.lowercase, embeddingDim: this.backbone.config.inputSize, ...this.backbone.configJson() };
   }
 
   protected extraFiles(): Record<string, Json> {

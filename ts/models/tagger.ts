@@ -9,7 +9,7 @@ import type { Trainable } from '../nn/module';
 import { Sampler } from '../nn/sequence';
 import { IntTensor, Tensor } from '../tensor';
 import { crossEntropyAsync, softmax } from '../training/loss';
-import { Backbone, backboneConfig, type BackboneConfig, type BackboneOptions } from './backbone';
+import { Backbone, sequenceBackboneConfig, type BackboneOptions, type SequenceInputOptions } from './backbone';
 import { SequenceModel, type BatchPlan, type BatchResult, type Json, type PlanContext } from './model';
 import { checkSequences, padBatch, planIndices, type PaddedBatch, type SequenceInput } from './sequences';
 
@@ -17,17 +17,9 @@ import { checkSequences, padBatch, planIndices, type PaddedBatch, type SequenceI
 const IGNORE = -100;
 
 /** Options of `new SequenceTagger(...)`. */
-export interface SequenceTaggerOptions extends BackboneOptions {
+export interface SequenceTaggerOptions extends BackboneOptions, SequenceInputOptions {
   /** Number of tags. */
   numTags: number;
-  /** Token vocabulary size (ids through an embedding). */
-  vocabSize?: number;
-  /** Embedding width (default 64). */
-  embeddingDim?: number;
-  /** Padding id (default 0). */
-  paddingIdx?: number;
-  /** Real-valued input: features per step (instead of `vocabSize`). */
-  inputSize?: number;
 }
 
 /** Sequences with one tag per step. */
@@ -52,13 +44,10 @@ export class SequenceTagger extends SequenceModel<TaggingData, Batch> {
   constructor(options: SequenceTaggerOptions) {
     super();
     if (options === null || typeof options !== 'object') throw new TypeError(`options: expected an object, got ${describe(options)}`);
-    const { numTags, vocabSize, inputSize } = options;
+    const { numTags } = options;
     if (!Number.isInteger(numTags) || numTags < 2) throw new InvalidArgumentError(`numTags: expected an integer ≥ 2, got ${describe(numTags)}`, 'ERR_SEQLEARN_INVALID_ARG');
-    if ((vocabSize === undefined) === (inputSize === undefined)) throw new InvalidArgumentError('vocabSize / inputSize: give exactly one (token ids through an embedding, or real-valued features per step)', 'ERR_SEQLEARN_INVALID_ARG');
     this.numTags = numTags;
-    const cfg = vocabSize !== undefined
-      ? backboneConfig(options, { vocabSize, inputSize: options.embeddingDim ?? 64, paddingIdx: options.paddingIdx ?? 0 })
-      : backboneConfig(options, { vocabSize: 0, inputSize: inputSize! });
+    const cfg = sequenceBackboneConfig(options);
     this.backbone = new Backbone(cfg, true);
     this.head = new Linear({ inFeatures: this.backbone.outputSize, outFeatures: numTags, seed: cfg.seed + 4 });
   }
@@ -68,23 +57,17 @@ export class SequenceTagger extends SequenceModel<TaggingData, Batch> {
   }
 
   config(): { [key: string]: Json } {
-    const c: BackboneConfig = this.backbone.config;
-    const input: { [key: string]: Json } = c.vocabSize > 0 ? { vocabSize: c.vocabSize, embeddingDim: c.inputSize, paddingIdx: c.paddingIdx } : { inputSize: c.inputSize };
-    return { numTags: this.numTags, ...input, cell: c.cell, hiddenSize: c.hiddenSize, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: c.dropout, seed: c.seed };
+    return { numTags: this.numTags, ...this.backbone.inputJson(), ...this.backbone.configJson() };
   }
 
   protected itemName(): string {
     return 'steps';
   }
 
-  private get features(): number {
-    return this.backbone.config.vocabSize > 0 ? 0 : this.backbone.config.inputSize;
-  }
-
   protected planBatches(data: TaggingData, ctx: PlanContext): BatchPlan<Batch> {
     const arg = ctx.training ? 'data' : 'validation';
     if (data === null || typeof data !== 'object') throw new TypeError(`${arg}: expected { sequences, tags }, got ${describe(data)}`);
-    checkSequences(`${arg}.sequences`, data.sequences, this.backbone.config.vocabSize, this.features);
+    checkSequences(`${arg}.sequences`, data.sequences, this.backbone.config.vocabSize, this.backbone.features);
     if (!Array.isArray(data.tags) || data.tags.length !== data.sequences.length) {
       throw new InvalidArgumentError(`${arg}.tags: expected ${data.sequences.length} tag sequences (one per sequence), got ${describe(data.tags)}`, 'ERR_SEQLEARN_INVALID_ARG');
     }
@@ -100,7 +83,7 @@ export class SequenceTagger extends SequenceModel<TaggingData, Batch> {
     const padId = Math.max(0, this.backbone.config.paddingIdx);
     return {
       batches: groups.map((idx) => {
-        const b = padBatch(data.sequences, idx, padId, this.features);
+        const b = padBatch(data.sequences, idx, padId, this.backbone.features);
         const T = Math.max(...b.lengths);
         const targets = new Int32Array(idx.length * T).fill(IGNORE);
         idx.forEach((item, r) => targets.set(Int32Array.from(data.tags[item]), r * T));
@@ -124,11 +107,11 @@ export class SequenceTagger extends SequenceModel<TaggingData, Batch> {
 
   /** Tag probabilities per sequence (`[T_i, numTags]` each). */
   async predictProba(sequences: readonly SequenceInput[], options: { batchSize?: number } = {}): Promise<Tensor[]> {
-    checkSequences('sequences', sequences, this.backbone.config.vocabSize, this.features);
+    checkSequences('sequences', sequences, this.backbone.config.vocabSize, this.backbone.features);
     const out: Tensor[] = new Array(sequences.length);
     const padId = Math.max(0, this.backbone.config.paddingIdx);
     for (const idx of planIndices(sequences, options.batchSize ?? 64, false, 0)) {
-      const b = padBatch(sequences, idx, padId, this.features);
+      const b = padBatch(sequences, idx, padId, this.backbone.features);
       const { output } = await this.backbone.forward(b.input, { lengths: b.lengths, training: false });
       const [B, T, H] = output.shape;
       const p = softmax(await this.head.forwardAsync(output.reshape([B * T, H]), { training: false }));
