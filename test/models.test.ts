@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
-  AbortError, Adam, Forecaster, FormatError, InvalidArgumentError, LanguageModel, ProgressBar, SequenceClassifier,
+  AbortError, Adam, Forecaster, ReduceLROnPlateau, StepLR, FormatError, InvalidArgumentError, LanguageModel, ProgressBar, SequenceClassifier,
   SequenceTagger, Tensor, Vocabulary, loadModel, loadModelOf, type FitProgress,
 } from '../dist/index.js'
 
@@ -147,9 +147,26 @@ describe('LanguageModel', () => {
     await expect(m.fit(TEXT, { clipNorm: Number.NaN })).rejects.toThrow(/clipNorm/)
     await expect(m.fit(new Int32Array([1, 2, 999, 3, 4]), { progress: 'none', batchSize: 1, seqLen: 2 })).rejects.toThrow(/999/)
     await expect(m.generate({ maxLength: -2 })).rejects.toThrow(/maxLength/)
-    // Unknown characters map to <unk> rather than failing.
+    // Unknown characters map to <unk> by default; with unknownTokens: 'error' they are named.
     expect(Number.isFinite(await m.perplexity('the zebra sat on the mat. the cat sat.'))).toBe(true)
+    const strict = LanguageModel.fromText(TEXT, { embeddingDim: 4, hiddenSize: 4, unknownTokens: 'error' })
+    await expect(strict.perplexity('the zebra')).rejects.toThrow(/"z".*not in the vocabulary/)
   })
+})
+
+describe('fit with a schedule', () => {
+  it('steps the schedule once per epoch (StepLR) and feeds ReduceLROnPlateau the monitored metric', async () => {
+    const m = lm(7)
+    const h = await m.fit(TEXT, { epochs: 4, batchSize: 4, seqLen: 20, progress: 'none', optimizer: (l) => new Adam(l, { lr: 0.01 }), schedule: (opt) => new StepLR(opt, { stepSize: 1, gamma: 0.5 }) })
+    expect(h.epochs.map((e) => e.lr)).toEqual([0.01, 0.005, 0.0025, 0.00125])
+    const m2 = lm(8)
+    const seen: number[] = []
+    const h2 = await m2.fit(TEXT, {
+      epochs: 3, batchSize: 4, seqLen: 20, progress: 'none', validation: TEXT.slice(0, 400),
+      schedule: (opt) => { const s = new ReduceLROnPlateau(opt, { patience: 0, factor: 0.1 }); return { step: (v?: number) => { seen.push(v!); s.step(v!) } } },
+    })
+    expect(seen).toEqual(h2.epochs.map((e) => e.valLoss))
+  }, 60_000)
 })
 
 describe('checkpoint files', () => {

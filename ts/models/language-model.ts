@@ -29,6 +29,8 @@ export interface LanguageModelOptions extends BackboneOptions {
   lowercase?: boolean;
   /** Embedding width (default 64). */
   embeddingDim?: number;
+  /** Tokens not in the vocabulary: `'unk'` maps them to `<unk>` (default), `'error'` throws naming the token. */
+  unknownTokens?: 'unk' | 'error';
 }
 
 /** Options of `LanguageModel.fromText` (vocabulary built from the text). */
@@ -89,6 +91,8 @@ export class LanguageModel extends SequenceModel<LanguageModelData, Window> {
   private carried?: RecurrentState;
   private encoded?: { text: string; ids: Int32Array };
   private readonly tokenizer: CharTokenizer | WordTokenizer;
+  /** What `encode` does with tokens outside the vocabulary. */
+  readonly unknownTokens: 'unk' | 'error';
 
   constructor(options: LanguageModelOptions) {
     super();
@@ -99,6 +103,9 @@ export class LanguageModel extends SequenceModel<LanguageModelData, Window> {
     this.vocabulary = options.vocabulary;
     this.level = level;
     this.lowercase = options.lowercase ?? false;
+    const unknown = options.unknownTokens ?? 'unk';
+    if (unknown !== 'unk' && unknown !== 'error') throw new InvalidArgumentError(`unknownTokens: expected 'unk' or 'error', got ${describe(unknown)}`, 'ERR_SEQLEARN_INVALID_ARG');
+    this.unknownTokens = unknown;
     this.tokenizer = level === 'char' ? new CharTokenizer({ lowercase: this.lowercase }) : new WordTokenizer({ lowercase: this.lowercase });
     const embeddingDim = options.embeddingDim ?? 64;
     if (!Number.isInteger(embeddingDim) || embeddingDim < 1) throw new InvalidArgumentError(`embeddingDim: expected a positive integer, got ${describe(embeddingDim)}`, 'ERR_SEQLEARN_INVALID_ARG');
@@ -123,7 +130,7 @@ export class LanguageModel extends SequenceModel<LanguageModelData, Window> {
   }
 
   config(): { [key: string]: Json } {
-    return { level: this.level, lowercase: this.lowercase, embeddingDim: this.backbone.config.inputSize, ...this.backbone.configJson() };
+    return { level: this.level, lowercase: this.lowercase, unknownTokens: this.unknownTokens, embeddingDim: this.backbone.config.inputSize, ...this.backbone.configJson() };
   }
 
   protected extraFiles(): Record<string, Json> {
@@ -138,11 +145,11 @@ export class LanguageModel extends SequenceModel<LanguageModelData, Window> {
     return this.level === 'char' ? 'chars' : 'tokens';
   }
 
-  /** Token ids of `text` (unknown tokens map to `<unk>`). */
+  /** Token ids of `text` (unknown tokens map to `<unk>`, or throw with `unknownTokens: 'error'`). */
   encode(text: string): Int32Array {
     if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${describe(text)}`);
     if (this.encoded?.text === text) return this.encoded.ids;
-    const ids = this.vocabulary.encode(this.tokenizer.tokenize(text), { unknown: 'unk' });
+    const ids = this.vocabulary.encode(this.tokenizer.tokenize(text), { unknown: this.unknownTokens });
     this.encoded = { text, ids };
     return ids;
   }
@@ -224,7 +231,7 @@ export class LanguageModel extends SequenceModel<LanguageModelData, Window> {
     const sampler = new Sampler(options.seed ?? 0);
     const sampleOpts = { temperature: options.temperature, topK: options.topK, topP: options.topP };
     const prompt = options.prompt ?? (this.level === 'char' ? '\n' : '');
-    let ids = Array.from(this.vocabulary.encode(this.tokenizer.tokenize(prompt), { unknown: 'unk' }));
+    let ids = Array.from(this.vocabulary.encode(this.tokenizer.tokenize(prompt), { unknown: this.unknownTokens }));
     if (ids.length === 0) ids = [roleId(this.vocabulary, 'bos') ?? roleId(this.vocabulary, 'unk') ?? 0];
     const eos = roleId(this.vocabulary, 'eos');
     const out: number[] = [];

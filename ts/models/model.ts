@@ -93,8 +93,11 @@ export interface FitOptions<D> {
   batchSize?: number;
   /** The optimizer, or a factory given the trainable layers (default Adam with the model's default lr). */
   optimizer?: Optimizer | ((layers: Trainable[]) => Optimizer);
-  /** Learning-rate schedule stepped after each epoch (plateau schedules get the monitored metric). */
-  schedule?: EpochSchedule;
+  /**
+   * Learning-rate schedule stepped after each epoch (plateau schedules get the monitored
+   * metric), or a factory given the optimizer (e.g. `(opt) => new StepLR(opt, { stepSize: 2 })`).
+   */
+  schedule?: EpochSchedule | ((optimizer: Optimizer) => EpochSchedule);
   /** Clip the global gradient norm to this value before each step. */
   clipNorm?: number;
   /** Clip each gradient element to ±this value before each step. */
@@ -293,6 +296,7 @@ export abstract class SequenceModel<D, B> {
         this.optimizer = typeof options.optimizer === 'function' ? options.optimizer(trainable) : options.optimizer;
       }
       const opt = this.optimizer;
+      const schedule = typeof options.schedule === 'function' ? options.schedule(opt) : options.schedule;
       const bar = new ProgressBar(options.progress ?? 'auto', options.progressStream);
       const hasVal = options.validation !== undefined;
       const es = options.earlyStopping;
@@ -386,7 +390,7 @@ export abstract class SequenceModel<D, B> {
 
         let stop = false;
         for (const c of callbacks) if ((await c.onEpochEnd?.(log)) === 'stop') stop = true;
-        if (options.schedule) options.schedule.step(metricOf(log, esMonitor?.name ?? (hasVal ? 'valLoss' : 'loss')));
+        if (schedule) schedule.step(metricOf(log, esMonitor?.name ?? (hasVal ? 'valLoss' : 'loss')));
         if (ck && ckMonitor) {
           const improved = ckMonitor.update(log);
           if (improved || ck.saveBestOnly === false) await this.save(ck.dir, { includeOptimizer: ck.includeOptimizer ?? true });
