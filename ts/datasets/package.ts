@@ -40,3 +40,19 @@ export function loadDatasetPackage(name: string): unknown {
 export function datasetFormatError(name: string, message: string): FormatError {
   return new FormatError(`dataset package '${name}': ${message}`, 'ERR_SEQLEARN_FORMAT');
 }
+
+/**
+ * `loadDatasetPackage(name)` whose data must be an array (of `what`, e.g. `'rows'`); anything
+ * else is a `FormatError` naming the package.
+ */
+export function loadDatasetArray(name: string, what: string): unknown[] {
+  const data = loadDatasetPackage(name);
+  if (!Array.isArray(data)) throw datasetFormatError(name, `expected an array of ${what}, got ${typeof data}`);
+  return data;
+}
+
+/** Checks that the entry `where` (e.g. `'row 3'`) of a package's data is an object, and returns it. */
+export function datasetObject(name: string, where: string, v: unknown): Record<string, unknown> {
+  if (v === null || typeof v !== 'object') throw datasetFormatError(name, `${where}: expected an object, got ${String(v)}`);
+  return v as Record<string, unknown>;
+}

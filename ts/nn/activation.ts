@@ -7,7 +7,7 @@
 import native = require('../native');
 import { callNative, describe, StateError } from '../errors';
 import { fromNativeTensor, type Tensor, tensorArg, type TensorLike } from '../tensor';
-import { forwardArgs, type LayerForwardOptions, optionsObject } from './linear';
+import { forwardArgs, type LayerForwardOptions, optionsObject } from './common';
 
 /** The activations, by PyTorch's functional names. */
 export type ActivationKind = 'relu' | 'leaky_relu' | 'elu' | 'gelu' | 'tanh' | 'sigmoid' | 'softplus' | 'silu';

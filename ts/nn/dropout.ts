@@ -4,9 +4,9 @@
  * two layers with the same seed draw the same mask call for call, and every call draws a new one.
  */
 import native = require('../native');
-import { awaitNative, callNative, describe } from '../errors';
-import { fromNativeTensor, type Tensor, tensorArg, type TensorLike } from '../tensor';
-import { forwardArgs, type LayerForwardOptions, numberOption } from './linear';
+import { callNative, describe } from '../errors';
+import { type Tensor, tensorArg, type TensorLike } from '../tensor';
+import { type LayerForwardOptions, nativeBackward, nativeBackwardAsync, nativeForward, nativeForwardAsync, numberOption } from './common';
 
 /** Options of `Dropout`. */
 export interface DropoutOptions {
@@ -41,27 +41,21 @@ export class Dropout {
    * `input`. With `training` or `requiresGrad`, keeps the mask for `backward`.
    */
   forward(input: TensorLike, options?: LayerForwardOptions): Tensor {
-    const x = tensorArg('input', input);
-    const o = forwardArgs(options);
-    return fromNativeTensor(callNative(() => this.native.forward(x, o)));
+    return nativeForward(this.native, tensorArg('input', input), options);
   }
 
   /** `forward` on a worker thread. */
   async forwardAsync(input: TensorLike, options?: LayerForwardOptions): Promise<Tensor> {
-    const x = tensorArg('input', input);
-    const o = forwardArgs(options);
-    return fromNativeTensor(await awaitNative(() => this.native.forwardAsync(x, o)));
+    return nativeForwardAsync(this.native, tensorArg('input', input), options);
   }
 
   /** The gradient with respect to the input: `gradOutput` through the last forward's mask. */
   backward(gradOutput: TensorLike): Tensor {
-    const g = tensorArg('gradOutput', gradOutput);
-    return fromNativeTensor(callNative(() => this.native.backward(g)));
+    return nativeBackward(this.native, gradOutput);
   }
 
   /** `backward` on a worker thread. */
   async backwardAsync(gradOutput: TensorLike): Promise<Tensor> {
-    const g = tensorArg('gradOutput', gradOutput);
-    return fromNativeTensor(await awaitNative(() => this.native.backwardAsync(g)));
+    return nativeBackwardAsync(this.native, gradOutput);
   }
 }

@@ -4,11 +4,9 @@
  * ids accumulate), never into the padding row, and not at all while the table is frozen.
  */
 import native = require('../native');
-import { awaitNative, callNative, describe, InvalidArgumentError } from '../errors';
-import { fromNativeTensor, type IntTensorLike, type Tensor, tensorArg, type TensorLike } from '../tensor';
-import type { StateDict } from '../recurrent/options';
-import type { Trainable } from './module';
-import { boolOption, forwardArgs, type LayerForwardOptions, numberOption, optionsObject, stateList, stateRecord } from './linear';
+import { awaitNative, callNative, describe } from '../errors';
+import { type IntTensorLike, type Tensor, tensorArg, type TensorLike } from '../tensor';
+import { boolOption, intTensorShape, type LayerForwardOptions, nativeForward, nativeForwardAsync, NativeTrainableLayer, numberOption, optionsObject } from './common';
 
 /** Options of `Embedding` (PyTorch names). */
 export interface EmbeddingOptions {
@@ -44,20 +42,14 @@ function idsArg(arg: string, v: unknown): native.IntTensorArg {
   if (t === null || typeof t !== 'object' || !(t.data instanceof Int32Array) || !Array.isArray(t.shape)) {
     throw new TypeError(`${arg}: expected an IntTensor ({ data: Int32Array, shape: number[] }) of token ids, got ${t !== null && typeof t === 'object' && t.data !== undefined ? `{ data: ${describe(t.data)}, shape: ${describe(t.shape)} }` : describe(v)}`);
   }
-  let n = 1;
-  t.shape.forEach((d, i) => {
-    if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`${arg}.shape[${i}]: expected a non-negative integer, got ${String(d)}`, 'ERR_SEQLEARN_INVALID_ARG');
-    n *= d;
-  });
-  if (n !== t.data.length) throw new InvalidArgumentError(`${arg}: shape [${t.shape.join(', ')}] needs ${n} values, got ${t.data.length}`, 'ERR_SEQLEARN_INVALID_ARG');
-  return { data: t.data, shape: [...t.shape] };
+  return intTensorShape(arg, t as IntTensorLike);
 }
 
 /** A native layer handed to the constructor by `fromPretrained` (never set otherwise). */
 let adopting: native.Embedding | undefined;
 
-/** A lookup table of `numEmbeddings` vectors of `embeddingDim` values. */
-export class Embedding implements Trainable {
+/** A lookup table of `numEmbeddings` vectors of `embeddingDim` values; its parameter is `weight` (PyTorch's name). */
+export class Embedding extends NativeTrainableLayer<native.Embedding> {
   /** The options with their defaults filled in. */
   readonly options: Readonly<ResolvedEmbeddingOptions>;
   /** @internal The native layer. */
@@ -65,6 +57,7 @@ export class Embedding implements Trainable {
 
   /** A table initialised N(0, 1) from `seed`, with the padding row (if any) zeroed. */
   constructor(options: EmbeddingOptions) {
+    super();
     if (adopting) {
       this.native = adopting;
       adopting = undefined;
@@ -97,11 +90,6 @@ export class Embedding implements Trainable {
     return new Embedding({ numEmbeddings: w.shape[0], embeddingDim: w.shape[1] });
   }
 
-  /** `numEmbeddings · embeddingDim`. */
-  get numParameters(): number {
-    return callNative(() => this.native.numParameters);
-  }
-
   /** Frozen: backward accumulates no gradient, and optimizers leave the table alone. Assignable. */
   get freeze(): boolean {
     return callNative(() => this.native.freeze);
@@ -119,16 +107,12 @@ export class Embedding implements Trainable {
    * `backward`.
    */
   forward(ids: IntTensorLike, options?: LayerForwardOptions): Tensor {
-    const i = idsArg('ids', ids);
-    const o = forwardArgs(options);
-    return fromNativeTensor(callNative(() => this.native.forward(i, o)));
+    return nativeForward(this.native, idsArg('ids', ids), options);
   }
 
   /** `forward` on a worker thread (the ids are copied first). */
   async forwardAsync(ids: IntTensorLike, options?: LayerForwardOptions): Promise<Tensor> {
-    const i = idsArg('ids', ids);
-    const o = forwardArgs(options);
-    return fromNativeTensor(await awaitNative(() => this.native.forwardAsync(i, o)));
+    return nativeForwardAsync(this.native, idsArg('ids', ids), options);
   }
 
   /**
@@ -144,32 +128,5 @@ export class Embedding implements Trainable {
   async backwardAsync(gradOutput: TensorLike): Promise<void> {
     const g = tensorArg('gradOutput', gradOutput);
     await awaitNative(() => this.native.backwardAsync(g));
-  }
-
-  /** A copy of `weight`. */
-  stateDict(): Record<string, Tensor> {
-    return stateRecord(callNative(() => this.native.stateDict()));
-  }
-
-  /** A copy of the accumulated gradient of `weight`. */
-  gradients(): Record<string, Tensor> {
-    return stateRecord(callNative(() => this.native.gradients()));
-  }
-
-  /** Loads `weight`; with `strict` (default) it must be given and nothing else. Nothing changes on error. */
-  loadStateDict(stateDict: StateDict, options: { strict?: boolean } = {}): void {
-    const list = stateList(stateDict);
-    const strict = boolOption('strict', optionsObject('options', options).strict, true);
-    callNative(() => this.native.loadStateDict(list, strict));
-  }
-
-  /** Sets the accumulated gradient to zero. */
-  zeroGrad(): void {
-    callNative(() => this.native.zeroGrad());
-  }
-
-  /** @internal A handle to the native parameters, for optimizers. */
-  paramHandle(): native.ParamHandle {
-    return this.native.paramHandle();
   }
 }

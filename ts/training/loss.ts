@@ -4,8 +4,9 @@
  * last one; leading dimensions are items (`[N, C]`, `[T, B, C]`, …).
  */
 import native = require('../native');
-import { awaitNative, callNative, describe, InvalidArgumentError } from '../errors';
+import { awaitNative, callNative, describe } from '../errors';
 import { fromNativeTensor, type IntTensorLike, type Tensor, tensorArg, type TensorLike } from '../tensor';
+import { intTensorShape, numberOption, optionsObject } from '../nn/common';
 
 /** How per-item losses are combined (PyTorch's `reduction`). */
 export type Reduction = 'none' | 'sum' | 'mean';
@@ -88,29 +89,7 @@ export function intTensorArg(arg: string, v: unknown): { data: Int32Array; shape
   if (t === null || typeof t !== 'object' || !(t.data instanceof Int32Array) || !Array.isArray(t.shape)) {
     throw new TypeError(`${arg}: expected an IntTensor ({ data: Int32Array, shape: number[] }), got ${describe(v)}`);
   }
-  let n = 1;
-  t.shape.forEach((d, i) => {
-    if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`${arg}.shape[${i}]: expected a non-negative integer, got ${String(d)}`, 'ERR_SEQLEARN_INVALID_ARG');
-    n *= d;
-  });
-  if (n !== t.data.length) {
-    throw new InvalidArgumentError(`${arg}: shape [${t.shape.join(', ')}] needs ${n} values, got ${t.data.length}`, 'ERR_SEQLEARN_INVALID_ARG');
-  }
-  return { data: t.data, shape: [...t.shape] };
-}
-
-/** @internal An options object (or `undefined` → `{}`); anything else is a TypeError naming `arg`. */
-export function optionsArg<T extends object>(arg: string, v: T | undefined): Partial<T> {
-  if (v === undefined) return {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${arg}: expected an object, got ${describe(v)}`);
-  return v;
-}
-
-/** @internal A number option (or `undefined`); the native side checks its range. */
-export function numberOption(arg: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number') throw new TypeError(`${arg}: expected a number, got ${describe(v)}`);
-  return v;
+  return intTensorShape(arg, t as IntTensorLike);
 }
 
 function reductionOption(v: unknown): Reduction | undefined {
@@ -128,7 +107,7 @@ function lossValue<R extends Reduction>(r: { loss?: number | null; losses?: { da
 }
 
 function ceArgs(logits: TensorLike, target: IntTensorLike | TensorLike, options: CrossEntropyOptions | undefined) {
-  const o = optionsArg('options', options);
+  const o = optionsObject('options', options);
   const l = tensorArg('logits', logits);
   const soft = (target as Partial<TensorLike> | null)?.data instanceof Float32Array;
   if (!soft && !((target as Partial<IntTensorLike> | null)?.data instanceof Int32Array)) {
@@ -169,7 +148,7 @@ export async function crossEntropyAsync<R extends Reduction = 'mean'>(logits: Te
 }
 
 function bceArgs(logits: TensorLike, target: TensorLike, options: BCEOptions | undefined) {
-  const o = optionsArg('options', options);
+  const o = optionsObject('options', options);
   const nativeOptions: native.BceArgs = {
     weight: optionalTensor('weight', o.weight),
     posWeight: optionalTensor('posWeight', o.posWeight),
@@ -201,7 +180,7 @@ export async function binaryCrossEntropyWithLogitsAsync<R extends Reduction = 'm
 
 /** Squared error `(pred − target)²` (PyTorch `F.mse_loss`); `target` must have `pred`'s shape. */
 export function mseLoss<R extends Reduction = 'mean'>(pred: TensorLike, target: TensorLike, options?: MSEOptions<R>): LossOutput<R> {
-  const o = optionsArg('options', options);
+  const o = optionsObject('options', options);
   const p = tensorArg('pred', pred);
   const t = tensorArg('target', target);
   const nativeOptions: native.MseArgs = { reduction: reductionOption(o.reduction), gradOutput: optionalTensor('gradOutput', o.gradOutput) };
@@ -210,7 +189,7 @@ export function mseLoss<R extends Reduction = 'mean'>(pred: TensorLike, target: 
 }
 
 function temperatureArg(options: SoftmaxOptions | undefined): native.SoftmaxArgs {
-  return { temperature: numberOption('temperature', optionsArg('options', options).temperature) };
+  return { temperature: numberOption('temperature', optionsObject('options', options).temperature) };
 }
 
 /** `softmax(logits / temperature)` over the last dimension (max-subtracted: no NaN for extreme logits). */
@@ -254,7 +233,7 @@ export class CrossEntropyLoss<R extends Reduction = 'mean'> {
   /** The options every call uses. */
   readonly options: Readonly<CrossEntropyOptions<R>>;
   constructor(options: CrossEntropyOptions<R> = {}) {
-    this.options = { ...optionsArg('options', options) };
+    this.options = { ...optionsObject('options', options) };
   }
   /** Loss, gradient and counts for one batch. */
   forward(logits: TensorLike, target: IntTensorLike | TensorLike): CrossEntropyOutput<R> {
@@ -271,7 +250,7 @@ export class BCEWithLogitsLoss<R extends Reduction = 'mean'> {
   /** The options every call uses. */
   readonly options: Readonly<BCEOptions<R>>;
   constructor(options: BCEOptions<R> = {}) {
-    this.options = { ...optionsArg('options', options) };
+    this.options = { ...optionsObject('options', options) };
   }
   /** Loss, gradient and counts for one batch. */
   forward(logits: TensorLike, target: TensorLike): BCEOutput<R> {
@@ -288,7 +267,7 @@ export class MSELoss<R extends Reduction = 'mean'> {
   /** The options every call uses. */
   readonly options: Readonly<MSEOptions<R>>;
   constructor(options: MSEOptions<R> = {}) {
-    this.options = { ...optionsArg('options', options) };
+    this.options = { ...optionsObject('options', options) };
   }
   /** Loss and gradient for one batch. */
   forward(pred: TensorLike, target: TensorLike): LossOutput<R> {

@@ -8,7 +8,8 @@
 import native = require('../native');
 import { callNative, describe } from '../errors';
 import { fromNativeTensor, IntTensor, type IntTensorLike, type Tensor, tensorArg, type TensorLike } from '../tensor';
-import { intTensorArg, numberOption, optionsArg } from './loss';
+import { numberOption, optionsObject } from '../nn/common';
+import { intTensorArg } from './loss';
 
 /** Correct predictions among counted items. */
 export interface AccuracyResult {
@@ -87,18 +88,24 @@ function predictionsArg(pred: TensorLike | IntTensorLike): native.PredictionsArg
   throw new TypeError(`pred: expected logits (a Tensor, Float32Array) or class indices (an IntTensor, Int32Array), got ${describe(pred)}`);
 }
 
-/** Fraction of items predicted right: argmax of `pred` logits `[..., C]`, or `pred` class indices `[...]`. */
-export function accuracy(pred: TensorLike | IntTensorLike, target: IntTensorLike, options?: ClassMetricOptions): AccuracyResult {
-  const o = optionsArg('options', options);
+/** The checked arguments of a metric of class predictions against class-index targets. */
+function classArgs(pred: TensorLike | IntTensorLike, target: IntTensorLike, options: ClassCountOptions | undefined) {
+  const o = optionsObject('options', options);
   const p = predictionsArg(pred);
   const t = intTensorArg('target', target);
+  return { o, p, t };
+}
+
+/** Fraction of items predicted right: argmax of `pred` logits `[..., C]`, or `pred` class indices `[...]`. */
+export function accuracy(pred: TensorLike | IntTensorLike, target: IntTensorLike, options?: ClassMetricOptions): AccuracyResult {
+  const { o, p, t } = classArgs(pred, target, options);
   const ig = numberOption('ignoreIndex', o.ignoreIndex);
   return callNative(() => native.accuracy(p, t, ig));
 }
 
 /** Fraction of items whose target is among the `k` highest `logits` (ties go to the lower class index, as argmax). */
 export function topKAccuracy(logits: TensorLike, target: IntTensorLike, k: number, options?: ClassMetricOptions): AccuracyResult {
-  const o = optionsArg('options', options);
+  const o = optionsObject('options', options);
   const l = tensorArg('logits', logits);
   const t = intTensorArg('target', target);
   const kk = numberOption('k', k);
@@ -107,24 +114,22 @@ export function topKAccuracy(logits: TensorLike, target: IntTensorLike, k: numbe
   return callNative(() => native.topKAccuracy(l, t, kk, ig));
 }
 
+/** `classArgs` with `numClasses` and `ignoreIndex` (checked in this order, as the native side takes them). */
+function classCountArgs(pred: TensorLike | IntTensorLike, target: IntTensorLike, options: ClassCountOptions | undefined) {
+  const { o, p, t } = classArgs(pred, target, options);
+  return { p, t, n: numberOption('numClasses', o.numClasses), ig: numberOption('ignoreIndex', o.ignoreIndex) };
+}
+
 /** Confusion matrix `[C, C]` (rows: true classes, columns: predicted ones; scikit-learn's layout). At most 8192 classes. */
 export function confusionMatrix(pred: TensorLike | IntTensorLike, target: IntTensorLike, options?: ClassCountOptions): IntTensor {
-  const o = optionsArg('options', options);
-  const p = predictionsArg(pred);
-  const t = intTensorArg('target', target);
-  const n = numberOption('numClasses', o.numClasses);
-  const ig = numberOption('ignoreIndex', o.ignoreIndex);
+  const { p, t, n, ig } = classCountArgs(pred, target, options);
   const r = callNative(() => native.confusionMatrix(p, t, n, ig));
   return new IntTensor(r.data, r.shape);
 }
 
 /** Precision, recall, F1 and support per class, with macro, micro and weighted averages. */
 export function precisionRecallF1(pred: TensorLike | IntTensorLike, target: IntTensorLike, options?: ClassCountOptions): ClassificationReport {
-  const o = optionsArg('options', options);
-  const p = predictionsArg(pred);
-  const t = intTensorArg('target', target);
-  const n = numberOption('numClasses', o.numClasses);
-  const ig = numberOption('ignoreIndex', o.ignoreIndex);
+  const { p, t, n, ig } = classCountArgs(pred, target, options);
   const r = callNative(() => native.precisionRecallF1(p, t, n, ig));
   return {
     precision: fromNativeTensor(r.precision),
@@ -142,7 +147,7 @@ export function precisionRecallF1(pred: TensorLike | IntTensorLike, target: IntT
  * (default 0.5); `target` (the logits' shape) holds 0 or 1.
  */
 export function binaryMetrics(logits: TensorLike, target: TensorLike, options?: { threshold?: number }): BinaryMetrics {
-  const o = optionsArg('options', options);
+  const o = optionsObject('options', options);
   const l = tensorArg('logits', logits);
   const t = tensorArg('target', target);
   const th = numberOption('threshold', o.threshold);

@@ -7,7 +7,7 @@ use napi::bindgen_prelude::{Float32Array, Int32Array, ToNapiValue, TypeName, Val
 use napi::{check_status, sys};
 use napi_derive::napi;
 
-use crate::error::invalid;
+use crate::error::{invalid, to_js};
 
 /// A tensor passed from JavaScript: values and shape.
 #[napi(object)]
@@ -27,26 +27,51 @@ pub struct IntTensorArg {
     pub shape: Vec<f64>,
 }
 
-/// Float values handed to JavaScript in V8-managed memory (copied once from the Rust `Vec`).
+/// An element type of a JavaScript typed array (the kind `napi_create_typedarray` makes of it).
+pub trait TypedArrayElement: Copy + Send + 'static {
+    /// The typed array kind (`napi_typedarray_type`).
+    const KIND: sys::napi_typedarray_type;
+    /// The JavaScript class name, e.g. `Float32Array`.
+    const NAME: &'static str;
+}
+
+impl TypedArrayElement for f32 {
+    const KIND: sys::napi_typedarray_type = sys::TypedarrayType::float32_array;
+    const NAME: &'static str = "Float32Array";
+}
+
+impl TypedArrayElement for i32 {
+    const KIND: sys::napi_typedarray_type = sys::TypedarrayType::int32_array;
+    const NAME: &'static str = "Int32Array";
+}
+
+/// Values handed to JavaScript as a typed array in V8-managed memory (copied once from the Rust
+/// `Vec`).
 ///
 /// Not an external buffer on purpose: Node defers the finalizers of external array buffers to
 /// the event loop, so a synchronous training loop would pile up every output it dropped (seen:
 /// +3.4 MB per LSTM step, unbounded, even with `global.gc()`). V8-owned memory is freed by the
 /// garbage collector itself.
-pub struct JsFloat32(pub Vec<f32>);
+pub struct JsTypedArray<T: TypedArrayElement>(pub Vec<T>);
 
-impl TypeName for JsFloat32 {
+/// Float values for JavaScript (a `Float32Array`, see `JsTypedArray`).
+pub type JsFloat32 = JsTypedArray<f32>;
+
+/// Int32 values for JavaScript (an `Int32Array`, see `JsTypedArray`).
+pub type JsInt32 = JsTypedArray<i32>;
+
+impl<T: TypedArrayElement> TypeName for JsTypedArray<T> {
     fn type_name() -> &'static str {
-        "Float32Array"
+        T::NAME
     }
     fn value_type() -> ValueType {
         ValueType::Object
     }
 }
 
-impl ToNapiValue for JsFloat32 {
+impl<T: TypedArrayElement> ToNapiValue for JsTypedArray<T> {
     unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        let bytes = val.0.len() * std::mem::size_of::<f32>();
+        let bytes = std::mem::size_of_val(&val.0[..]);
         let mut data: *mut std::ffi::c_void = std::ptr::null_mut();
         let mut buffer = std::ptr::null_mut();
         // SAFETY: plain N-API calls on the JS thread; `data` points to `bytes` writable bytes.
@@ -56,7 +81,7 @@ impl ToNapiValue for JsFloat32 {
                 std::ptr::copy_nonoverlapping(val.0.as_ptr().cast::<u8>(), data.cast::<u8>(), bytes);
             }
             let mut array = std::ptr::null_mut();
-            check_status!(sys::napi_create_typedarray(env, sys::TypedarrayType::float32_array, val.0.len(), buffer, 0, &mut array), "could not create a Float32Array")?;
+            check_status!(sys::napi_create_typedarray(env, T::KIND, val.0.len(), buffer, 0, &mut array), "could not create {} {}", if T::NAME.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }, T::NAME)?;
             Ok(array)
         }
     }
@@ -103,6 +128,22 @@ pub fn to_usize(arg: &str, v: f64, min: usize, max: usize) -> napi::Result<usize
     Ok(v as usize)
 }
 
+/// Largest integer JavaScript numbers hold exactly (2⁵³ − 1): the bound of seeds and counters.
+pub const MAX_SAFE_INTEGER: usize = (1usize << 53) - 1;
+
+/// A `seed` option (default 0): an integer in `0..=MAX_SAFE_INTEGER`.
+pub fn to_seed(seed: Option<f64>) -> napi::Result<u64> {
+    Ok(to_usize("seed", seed.unwrap_or(0.0), 0, MAX_SAFE_INTEGER)? as u64)
+}
+
+/// Checks that `v` is an integer in the `i32` range and converts it.
+pub fn to_i32(arg: &str, v: f64) -> napi::Result<i32> {
+    if !(v.is_finite() && v.fract() == 0.0 && v >= i32::MIN as f64 && v <= i32::MAX as f64) {
+        return Err(invalid(arg, format!("expected an integer in {}..={}, got {v}", i32::MIN, i32::MAX)));
+    }
+    Ok(v as i32)
+}
+
 /// Converts and checks a shape against its data length.
 pub fn shape_of(arg: &str, shape: &[f64], len: usize) -> napi::Result<Vec<usize>> {
     let s: Vec<usize> = shape
@@ -115,6 +156,32 @@ pub fn shape_of(arg: &str, shape: &[f64], len: usize) -> napi::Result<Vec<usize>
         return Err(invalid(arg, format!("shape {s:?} needs {} values, but data has {len}", n.map(|n| n.to_string()).unwrap_or_else(|| "too many".into()))));
     }
     Ok(s)
+}
+
+/// Converts and checks a shape against its data length (as `shape_of`), then checks that it is
+/// `want`: a shape error naming `arg` otherwise.
+pub fn expect_shape(arg: &str, shape: &[f64], len: usize, want: &[usize]) -> napi::Result<()> {
+    let s = shape_of(arg, shape, len)?;
+    if s != want {
+        return Err(to_js(seqlearn_core::Error::shape(arg, want, &s)));
+    }
+    Ok(())
+}
+
+/// Splits the shape of class scores `arg` (`[..., C]`) into the classes `C` and the item shape.
+pub fn split_classes<'a>(arg: &str, shape: &'a [usize]) -> napi::Result<(usize, &'a [usize])> {
+    match shape.split_last() {
+        Some((&classes, items)) => Ok((classes, items)),
+        None => Err(invalid(arg, "expected at least 1 dimension (the classes), got a scalar (shape [])")),
+    }
+}
+
+/// A list of named tensors as the core loads it (state dicts, optimizer states): name, shape, values.
+pub type StateList<'a> = Vec<(String, Vec<usize>, &'a [f32])>;
+
+/// Checks the shapes of named tensors given from JavaScript; errors name a tensor `arg['name']`.
+pub fn named_tensor_list<'a>(arg: &str, tensors: &'a [NamedTensorArg]) -> napi::Result<StateList<'a>> {
+    tensors.iter().map(|t| Ok((t.name.clone(), shape_of(&format!("{arg}['{}']", t.name), &t.shape, t.data.len())?, &t.data[..]))).collect()
 }
 
 /// A tensor argument on the Rust side: borrowed from JavaScript memory for synchronous calls,
@@ -139,6 +206,11 @@ impl<'a> HostTensor<'a> {
         Ok(HostTensor { data: Cow::Owned(t.data.to_vec()), shape })
     }
 
+    /// The owned form (copies borrowed values), for work off the JavaScript thread.
+    pub fn into_owned(self) -> HostTensor<'static> {
+        HostTensor { data: Cow::Owned(self.data.into_owned()), shape: self.shape }
+    }
+
     /// A borrowed view for the core.
     pub fn view(&self) -> seqlearn_core::recurrent::TensorRef<'_> {
         seqlearn_core::recurrent::TensorRef { data: &self.data, shape: &self.shape }
@@ -147,5 +219,10 @@ impl<'a> HostTensor<'a> {
 
 /// Wraps values and a shape for JavaScript.
 pub fn tensor_out(data: Vec<f32>, shape: &[usize]) -> TensorOut {
-    TensorOut { data: JsFloat32(data), shape: shape.iter().map(|&d| d as u32).collect() }
+    TensorOut { data: JsTypedArray(data), shape: shape.iter().map(|&d| d as u32).collect() }
+}
+
+/// Wraps a named tensor (values and shape) for JavaScript.
+pub fn named_tensor_out(name: String, data: Vec<f32>, shape: &[usize]) -> NamedTensorOut {
+    NamedTensorOut { name, data: JsTypedArray(data), shape: shape.iter().map(|&d| d as u32).collect() }
 }

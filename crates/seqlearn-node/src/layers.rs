@@ -3,21 +3,15 @@
 //! mutex; synchronous methods borrow JavaScript memory, async ones copy their inputs and run on a
 //! libuv worker, holding the layer until they finish (a sync call meanwhile is a `BusyError`).
 
-use std::sync::{Arc, Mutex, MutexGuard};
-
 use napi::bindgen_prelude::AsyncTask;
-use napi::{Env, Task};
 use napi_derive::napi;
 use seqlearn_core::layers::activations::ActivationOptions;
 use seqlearn_core::layers::{self as core, Activation, EmbeddingConfig, LinearConfig, OwnedTensor};
 use seqlearn_core::recurrent::{Parameters, TensorRef};
-use seqlearn_core::HasParameters;
 
-use crate::convert::{shape_of, tensor_out, to_usize, HostTensor, IntTensorArg, JsFloat32, NamedTensorArg, NamedTensorOut, TensorArg, TensorOut};
+use crate::convert::{shape_of, tensor_out, to_seed, to_usize, HostTensor, IntTensorArg, StateList, TensorArg, TensorOut};
 use crate::error::{guard, invalid, to_js};
-
-/// Largest seed (integers above 2⁵³ are not exact in JavaScript).
-const MAX_SEED: usize = (1usize << 53) - 1;
+use crate::layer_common::{trainable_methods, LayerTask, NamedParameters, SharedLayer, TaskOutput};
 
 /// Per-call options of a layer's `forward`.
 #[napi(object)]
@@ -34,75 +28,57 @@ fn modes(o: Option<&LayerForwardArgs>) -> (bool, bool) {
     (training, o.and_then(|o| o.requires_grad).unwrap_or(training))
 }
 
-/// Named copies of `values` (parameters or gradients) in `state_dict` order.
-fn named(p: &Parameters, values: &[f32]) -> Vec<NamedTensorOut> {
-    p.entries.iter().map(|e| NamedTensorOut { name: e.name.clone(), data: JsFloat32(values[e.range()].to_vec()), shape: e.shape.iter().map(|&d| d as u32).collect() }).collect()
-}
-
-/// A state dict as the core loads it: name, shape, values.
-type StateList<'a> = Vec<(String, Vec<usize>, &'a [f32])>;
-
-/// Checks the shapes of a state dict given from JavaScript.
-fn state_list(tensors: &[NamedTensorArg]) -> napi::Result<StateList<'_>> {
-    tensors.iter().map(|t| Ok((t.name.clone(), shape_of(&format!("stateDict['{}']", t.name), &t.shape, t.data.len())?, &t.data[..]))).collect()
-}
-
 fn out(t: OwnedTensor) -> TensorOut {
     tensor_out(t.data, &t.shape)
 }
 
-fn owned(t: HostTensor<'_>) -> HostTensor<'static> {
-    HostTensor { data: std::borrow::Cow::Owned(t.data.into_owned()), shape: t.shape }
+/// A core layer's `forward` of a float tensor, given `training` and `requires_grad`.
+type Forward<L> = fn(&mut L, TensorRef<'_>, bool, bool) -> seqlearn_core::Result<OwnedTensor>;
+
+/// `forward` of a layer on `input` (borrowed).
+fn forward<L: Send + 'static>(layer: &SharedLayer<L>, input: &TensorArg, options: Option<LayerForwardArgs>, f: Forward<L>) -> napi::Result<TensorOut> {
+    let x = HostTensor::borrow("input", input)?;
+    let (training, requires_grad) = modes(options.as_ref());
+    layer.call("forward", |l| f(l, x.view(), training, requires_grad)).map(out)
 }
 
-/// Work on a layer, run on a libuv worker: the closure gets the locked layer.
-type Job<L, O> = Box<dyn FnOnce(&mut L) -> seqlearn_core::Result<O> + Send>;
-
-/// An async call of a layer (`forwardAsync`, `backwardAsync`).
-pub struct LayerTask<L: Send + 'static, O: Send + 'static> {
-    what: &'static str,
-    layer: Arc<Mutex<L>>,
-    job: Option<Job<L, O>>,
+/// `forward` on a worker thread (`input` is copied first).
+fn forward_async<L: Send + 'static>(layer: &SharedLayer<L>, input: &TensorArg, options: Option<LayerForwardArgs>, f: Forward<L>) -> napi::Result<AsyncTask<LayerTask<L, OwnedTensor>>> {
+    let x = HostTensor::copy("input", input)?;
+    let (training, requires_grad) = modes(options.as_ref());
+    Ok(layer.task("forwardAsync", move |l| f(l, x.view(), training, requires_grad)))
 }
 
-impl<L: Send + 'static, O: Send + 'static> LayerTask<L, O> {
-    fn new(what: &'static str, layer: &Arc<Mutex<L>>, job: impl FnOnce(&mut L) -> seqlearn_core::Result<O> + Send + 'static) -> AsyncTask<Self>
-    where
-        Self: Task,
-    {
-        AsyncTask::new(LayerTask { what, layer: layer.clone(), job: Some(Box::new(job)) })
-    }
+/// A core layer's `backward` from the gradient of its output.
+type Backward<L, O> = fn(&mut L, TensorRef<'_>) -> seqlearn_core::Result<O>;
 
-    fn run(&mut self) -> napi::Result<O> {
-        let job = self.job.take().ok_or_else(|| invalid(self.what, "internal: the task ran twice"))?;
-        guard(self.what, || {
-            let mut layer = self.layer.lock().unwrap_or_else(|e| e.into_inner());
-            job(&mut layer).map_err(to_js)
-        })
-    }
+/// `backward` of a layer from `gradOutput` (borrowed): the input gradient (nothing for `Embedding`).
+fn backward<L: Send + 'static, O: TaskOutput>(layer: &SharedLayer<L>, grad_output: &TensorArg, f: Backward<L, O>) -> napi::Result<O::Js> {
+    let g = HostTensor::borrow("gradOutput", grad_output)?;
+    layer.call("backward", |l| f(l, g.view())).map(O::into_js)
 }
 
-impl<L: Send + 'static> Task for LayerTask<L, OwnedTensor> {
-    type Output = OwnedTensor;
-    type JsValue = TensorOut;
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        self.run()
-    }
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(out(output))
-    }
+/// `backward` on a worker thread (`gradOutput` is copied first).
+fn backward_async<L: Send + 'static, O: TaskOutput>(layer: &SharedLayer<L>, grad_output: &TensorArg, f: Backward<L, O>) -> napi::Result<AsyncTask<LayerTask<L, O>>> {
+    let g = HostTensor::copy("gradOutput", grad_output)?;
+    Ok(layer.task("backwardAsync", move |l| f(l, g.view())))
 }
 
-impl<L: Send + 'static> Task for LayerTask<L, ()> {
-    type Output = ();
-    type JsValue = ();
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        self.run()
-    }
-    fn resolve(&mut self, _env: Env, _output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(())
-    }
+/// Core layers that keep their named parameters themselves (`params()`, `load_state_dict`).
+macro_rules! named_parameters_of_layer {
+    ($($layer:ty),*) => {$(
+        impl NamedParameters for $layer {
+            fn named_parameters(&self) -> &Parameters {
+                self.params()
+            }
+            fn load_named(&mut self, tensors: &StateList<'_>, strict: bool) -> seqlearn_core::Result<()> {
+                self.load_state_dict(tensors, strict)
+            }
+        }
+    )*};
 }
+
+named_parameters_of_layer!(core::Embedding, core::Linear);
 
 // ---- Embedding ---------------------------------------------------------------------------------
 
@@ -132,17 +108,7 @@ fn padding_row(v: Option<f64>, n: usize) -> napi::Result<Option<usize>> {
 /// An embedding table (`torch.nn.Embedding`); its parameter is `weight` `[N, D]`.
 #[napi]
 pub struct Embedding {
-    inner: Arc<Mutex<core::Embedding>>,
-}
-
-impl Embedding {
-    fn lock(&self) -> napi::Result<MutexGuard<'_, core::Embedding>> {
-        crate::params::try_lock(&self.inner)
-    }
-
-    fn wrap(e: core::Embedding) -> Self {
-        Embedding { inner: Arc::new(Mutex::new(e)) }
-    }
+    inner: SharedLayer<core::Embedding>,
 }
 
 /// Checked ids: values and shape.
@@ -151,6 +117,8 @@ fn ids_of(ids: &IntTensorArg) -> napi::Result<(&[i32], Vec<usize>)> {
     Ok((&ids.data[..], shape))
 }
 
+trainable_methods!(Embedding);
+
 #[napi]
 impl Embedding {
     /// A table initialised N(0, 1) (seeded), with the padding row zeroed.
@@ -158,8 +126,8 @@ impl Embedding {
     pub fn new(options: EmbeddingArgs) -> napi::Result<Self> {
         let n = to_usize("numEmbeddings", options.num_embeddings, 1, i32::MAX as usize)?;
         let d = to_usize("embeddingDim", options.embedding_dim, 1, 1 << 30)?;
-        let config = EmbeddingConfig { num_embeddings: n, embedding_dim: d, padding_idx: padding_row(options.padding_idx, n)?, seed: to_usize("seed", options.seed.unwrap_or(0.0), 0, MAX_SEED)? as u64 };
-        Ok(Self::wrap(core::Embedding::new(config).map_err(to_js)?))
+        let config = EmbeddingConfig { num_embeddings: n, embedding_dim: d, padding_idx: padding_row(options.padding_idx, n)?, seed: to_seed(options.seed)? };
+        Ok(Embedding { inner: SharedLayer::new(core::Embedding::new(config).map_err(to_js)?) })
     }
 
     /// A table holding `weight` `[N, D]` as given (`Embedding.from_pretrained`); frozen unless
@@ -170,7 +138,7 @@ impl Embedding {
         let rows = if w.shape.len() == 2 { w.shape[0] } else { 0 };
         // The shape itself is checked (and named) by the core; the padding row needs N first.
         let pad = if rows > 0 { padding_row(padding_idx, rows)? } else { None };
-        guard("fromPretrained", || core::Embedding::from_pretrained(w.view(), freeze.unwrap_or(true), pad).map(Self::wrap).map_err(to_js))
+        guard("fromPretrained", || core::Embedding::from_pretrained(w.view(), freeze.unwrap_or(true), pad).map(|e| Embedding { inner: SharedLayer::new(e) }).map_err(to_js))
     }
 
     /// Looks up `ids` (int32, any shape): the result has shape `ids.shape + [D]`.
@@ -178,8 +146,7 @@ impl Embedding {
     pub fn forward(&self, ids: IntTensorArg, options: Option<LayerForwardArgs>) -> napi::Result<TensorOut> {
         let (data, shape) = ids_of(&ids)?;
         let (_, requires_grad) = modes(options.as_ref());
-        let mut e = self.lock()?;
-        guard("forward", || e.forward(data, &shape, requires_grad).map(out).map_err(to_js))
+        self.inner.call("forward", |e| e.forward(data, &shape, requires_grad)).map(out)
     }
 
     /// `forward` on a worker thread (the ids are copied first).
@@ -188,95 +155,51 @@ impl Embedding {
         let (data, shape) = ids_of(&ids)?;
         let data = data.to_vec();
         let (_, requires_grad) = modes(options.as_ref());
-        Ok(LayerTask::new("forwardAsync", &self.inner, move |e: &mut core::Embedding| e.forward(&data, &shape, requires_grad)))
+        Ok(self.inner.task("forwardAsync", move |e| e.forward(&data, &shape, requires_grad)))
     }
 
     /// Scatter-adds `gradOutput` (`ids.shape + [D]`) into the weight gradient (nothing when
     /// frozen; never into the padding row). Ids get no gradient, so nothing is returned.
     #[napi(catch_unwind)]
     pub fn backward(&self, grad_output: TensorArg) -> napi::Result<()> {
-        let g = HostTensor::borrow("gradOutput", &grad_output)?;
-        let mut e = self.lock()?;
-        guard("backward", || e.backward(g.view()).map_err(to_js))
+        backward(&self.inner, &grad_output, core::Embedding::backward)
     }
 
     /// `backward` on a worker thread.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn backward_async(&self, grad_output: TensorArg) -> napi::Result<AsyncTask<LayerTask<core::Embedding, ()>>> {
-        let g = owned(HostTensor::copy("gradOutput", &grad_output)?);
-        Ok(LayerTask::new("backwardAsync", &self.inner, move |e: &mut core::Embedding| e.backward(g.view())))
-    }
-
-    /// `{ weight }` (a copy).
-    #[napi(catch_unwind)]
-    pub fn state_dict(&self) -> napi::Result<Vec<NamedTensorOut>> {
-        let e = self.lock()?;
-        Ok(named(e.params(), &e.params().data))
-    }
-
-    /// The weight gradient, named like `stateDict`.
-    #[napi(catch_unwind)]
-    pub fn gradients(&self) -> napi::Result<Vec<NamedTensorOut>> {
-        let e = self.lock()?;
-        Ok(named(e.params(), &e.params().grad))
-    }
-
-    /// Loads `weight` by name; with `strict` it must be there. Atomic: on error nothing changes.
-    #[napi(catch_unwind)]
-    pub fn load_state_dict(&self, tensors: Vec<NamedTensorArg>, strict: bool) -> napi::Result<()> {
-        let list = state_list(&tensors)?;
-        let mut e = self.lock()?;
-        guard("loadStateDict", || e.load_state_dict(&list, strict).map_err(to_js))
-    }
-
-    /// Sets the gradient to zero.
-    #[napi(catch_unwind)]
-    pub fn zero_grad(&self) -> napi::Result<()> {
-        self.lock()?.zero_grad();
-        Ok(())
-    }
-
-    /// A handle to the parameters (for optimizers and gradient clipping).
-    #[napi]
-    pub fn param_handle(&self) -> crate::params::ParamHandle {
-        crate::params::ParamHandle::new(self.inner.clone())
-    }
-
-    /// `N · D`.
-    #[napi(getter)]
-    pub fn num_parameters(&self) -> napi::Result<f64> {
-        Ok(self.lock()?.num_parameters() as f64)
+        backward_async(&self.inner, &grad_output, core::Embedding::backward)
     }
 
     /// Whether backward leaves the gradient alone.
     #[napi(getter)]
     pub fn freeze(&self) -> napi::Result<bool> {
-        Ok(self.lock()?.frozen())
+        Ok(self.inner.lock()?.frozen())
     }
 
     /// Freezes or unfreezes the table.
     #[napi(setter)]
     pub fn set_freeze(&self, value: bool) -> napi::Result<()> {
-        self.lock()?.set_frozen(value);
+        self.inner.lock()?.set_frozen(value);
         Ok(())
     }
 
     /// Rows of the table.
     #[napi(getter)]
     pub fn num_embeddings(&self) -> napi::Result<u32> {
-        Ok(self.lock()?.config().num_embeddings as u32)
+        Ok(self.inner.lock()?.config().num_embeddings as u32)
     }
 
     /// Values per row.
     #[napi(getter)]
     pub fn embedding_dim(&self) -> napi::Result<u32> {
-        Ok(self.lock()?.config().embedding_dim as u32)
+        Ok(self.inner.lock()?.config().embedding_dim as u32)
     }
 
     /// The padding row (0..N), if any.
     #[napi(getter)]
     pub fn padding_idx(&self) -> napi::Result<Option<u32>> {
-        Ok(self.lock()?.config().padding_idx.map(|p| p as u32))
+        Ok(self.inner.lock()?.config().padding_idx.map(|p| p as u32))
     }
 }
 
@@ -298,15 +221,11 @@ pub struct LinearArgs {
 /// A fully connected layer (`torch.nn.Linear`); parameters `weight` `[out, in]`, `bias` `[out]`.
 #[napi]
 pub struct Linear {
-    inner: Arc<Mutex<core::Linear>>,
+    inner: SharedLayer<core::Linear>,
     config: LinearConfig,
 }
 
-impl Linear {
-    fn lock(&self) -> napi::Result<MutexGuard<'_, core::Linear>> {
-        crate::params::try_lock(&self.inner)
-    }
-}
+trainable_methods!(Linear);
 
 #[napi]
 impl Linear {
@@ -317,83 +236,34 @@ impl Linear {
             in_features: to_usize("inFeatures", options.in_features, 1, 1 << 30)?,
             out_features: to_usize("outFeatures", options.out_features, 1, 1 << 30)?,
             bias: options.bias.unwrap_or(true),
-            seed: to_usize("seed", options.seed.unwrap_or(0.0), 0, MAX_SEED)? as u64,
+            seed: to_seed(options.seed)?,
         };
         let l = core::Linear::new(config.clone()).map_err(to_js)?;
-        Ok(Linear { inner: Arc::new(Mutex::new(l)), config })
+        Ok(Linear { inner: SharedLayer::new(l), config })
     }
 
     /// `y = x Wᵀ + b` over the last dimension of `input` (`[…, in]` → `[…, out]`).
     #[napi(catch_unwind)]
     pub fn forward(&self, input: TensorArg, options: Option<LayerForwardArgs>) -> napi::Result<TensorOut> {
-        let x = HostTensor::borrow("input", &input)?;
-        let (_, requires_grad) = modes(options.as_ref());
-        let mut l = self.lock()?;
-        guard("forward", || l.forward(x.view(), requires_grad).map(out).map_err(to_js))
+        forward(&self.inner, &input, options, |l, x, _, requires_grad| l.forward(x, requires_grad))
     }
 
     /// `forward` on a worker thread (the input is copied first).
     #[napi(ts_return_type = "Promise<TensorOut>")]
     pub fn forward_async(&self, input: TensorArg, options: Option<LayerForwardArgs>) -> napi::Result<AsyncTask<LayerTask<core::Linear, OwnedTensor>>> {
-        let x = owned(HostTensor::copy("input", &input)?);
-        let (_, requires_grad) = modes(options.as_ref());
-        Ok(LayerTask::new("forwardAsync", &self.inner, move |l: &mut core::Linear| l.forward(x.view(), requires_grad)))
+        forward_async(&self.inner, &input, options, |l, x, _, requires_grad| l.forward(x, requires_grad))
     }
 
     /// Returns the input gradient and accumulates the weight and bias gradients.
     #[napi(catch_unwind)]
     pub fn backward(&self, grad_output: TensorArg) -> napi::Result<TensorOut> {
-        let g = HostTensor::borrow("gradOutput", &grad_output)?;
-        let mut l = self.lock()?;
-        guard("backward", || l.backward(g.view()).map(out).map_err(to_js))
+        backward(&self.inner, &grad_output, core::Linear::backward)
     }
 
     /// `backward` on a worker thread.
     #[napi(ts_return_type = "Promise<TensorOut>")]
     pub fn backward_async(&self, grad_output: TensorArg) -> napi::Result<AsyncTask<LayerTask<core::Linear, OwnedTensor>>> {
-        let g = owned(HostTensor::copy("gradOutput", &grad_output)?);
-        Ok(LayerTask::new("backwardAsync", &self.inner, move |l: &mut core::Linear| l.backward(g.view())))
-    }
-
-    /// `{ weight, bias }` (copies, `state_dict` order).
-    #[napi(catch_unwind)]
-    pub fn state_dict(&self) -> napi::Result<Vec<NamedTensorOut>> {
-        let l = self.lock()?;
-        Ok(named(l.params(), &l.params().data))
-    }
-
-    /// The gradients, named like `stateDict`.
-    #[napi(catch_unwind)]
-    pub fn gradients(&self) -> napi::Result<Vec<NamedTensorOut>> {
-        let l = self.lock()?;
-        Ok(named(l.params(), &l.params().grad))
-    }
-
-    /// Loads parameters by name; with `strict` all must be there. Atomic: on error nothing changes.
-    #[napi(catch_unwind)]
-    pub fn load_state_dict(&self, tensors: Vec<NamedTensorArg>, strict: bool) -> napi::Result<()> {
-        let list = state_list(&tensors)?;
-        let mut l = self.lock()?;
-        guard("loadStateDict", || l.load_state_dict(&list, strict).map_err(to_js))
-    }
-
-    /// Sets the gradients to zero.
-    #[napi(catch_unwind)]
-    pub fn zero_grad(&self) -> napi::Result<()> {
-        self.lock()?.zero_grad();
-        Ok(())
-    }
-
-    /// A handle to the parameters (for optimizers and gradient clipping).
-    #[napi]
-    pub fn param_handle(&self) -> crate::params::ParamHandle {
-        crate::params::ParamHandle::new(self.inner.clone())
-    }
-
-    /// `out · in (+ out)`.
-    #[napi(getter)]
-    pub fn num_parameters(&self) -> napi::Result<f64> {
-        Ok(self.lock()?.num_parameters() as f64)
+        backward_async(&self.inner, &grad_output, core::Linear::backward)
     }
 
     /// Size of the last input dimension.
@@ -429,14 +299,8 @@ pub struct DropoutArgs {
 /// Inverted dropout (`torch.nn.Dropout`), seeded per call.
 #[napi]
 pub struct Dropout {
-    inner: Arc<Mutex<core::Dropout>>,
+    inner: SharedLayer<core::Dropout>,
     p: f64,
-}
-
-impl Dropout {
-    fn lock(&self) -> napi::Result<MutexGuard<'_, core::Dropout>> {
-        crate::params::try_lock(&self.inner)
-    }
 }
 
 #[napi]
@@ -444,42 +308,33 @@ impl Dropout {
     /// A dropout layer with probability `p`.
     #[napi(constructor, catch_unwind)]
     pub fn new(options: DropoutArgs) -> napi::Result<Self> {
-        let seed = to_usize("seed", options.seed.unwrap_or(0.0), 0, MAX_SEED)? as u64;
-        let d = core::Dropout::new(options.p, seed).map_err(to_js)?;
-        Ok(Dropout { inner: Arc::new(Mutex::new(d)), p: options.p })
+        let d = core::Dropout::new(options.p, to_seed(options.seed)?).map_err(to_js)?;
+        Ok(Dropout { inner: SharedLayer::new(d), p: options.p })
     }
 
     /// In training, zeroes each value with probability `p` and scales the rest by `1/(1−p)`;
     /// otherwise the identity (a copy).
     #[napi(catch_unwind)]
     pub fn forward(&self, input: TensorArg, options: Option<LayerForwardArgs>) -> napi::Result<TensorOut> {
-        let x = HostTensor::borrow("input", &input)?;
-        let (training, requires_grad) = modes(options.as_ref());
-        let mut d = self.lock()?;
-        guard("forward", || d.forward(x.view(), training, requires_grad).map(out).map_err(to_js))
+        forward(&self.inner, &input, options, core::Dropout::forward)
     }
 
     /// `forward` on a worker thread.
     #[napi(ts_return_type = "Promise<TensorOut>")]
     pub fn forward_async(&self, input: TensorArg, options: Option<LayerForwardArgs>) -> napi::Result<AsyncTask<LayerTask<core::Dropout, OwnedTensor>>> {
-        let x = owned(HostTensor::copy("input", &input)?);
-        let (training, requires_grad) = modes(options.as_ref());
-        Ok(LayerTask::new("forwardAsync", &self.inner, move |d: &mut core::Dropout| d.forward(x.view(), training, requires_grad)))
+        forward_async(&self.inner, &input, options, core::Dropout::forward)
     }
 
     /// The input gradient through the cached mask.
     #[napi(catch_unwind)]
     pub fn backward(&self, grad_output: TensorArg) -> napi::Result<TensorOut> {
-        let g = HostTensor::borrow("gradOutput", &grad_output)?;
-        let mut d = self.lock()?;
-        guard("backward", || d.backward(g.view()).map(out).map_err(to_js))
+        backward(&self.inner, &grad_output, core::Dropout::backward)
     }
 
     /// `backward` on a worker thread.
     #[napi(ts_return_type = "Promise<TensorOut>")]
     pub fn backward_async(&self, grad_output: TensorArg) -> napi::Result<AsyncTask<LayerTask<core::Dropout, OwnedTensor>>> {
-        let g = owned(HostTensor::copy("gradOutput", &grad_output)?);
-        Ok(LayerTask::new("backwardAsync", &self.inner, move |d: &mut core::Dropout| d.backward(g.view())))
+        backward_async(&self.inner, &grad_output, core::Dropout::backward)
     }
 
     /// The drop probability.

@@ -7,6 +7,7 @@
 
 mod convert;
 mod error;
+mod layer_common;
 pub mod layers;
 pub mod losses;
 pub mod metrics;

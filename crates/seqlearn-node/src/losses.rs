@@ -11,7 +11,7 @@ use napi::{check_status, sys, Env, Task};
 use napi_derive::napi;
 use seqlearn_core::loss::{self, BceOptions, BceOutput, CrossEntropyOptions, CrossEntropySummary, CrossEntropyTarget, LossValue, Reduction};
 
-use crate::convert::{shape_of, tensor_out, IntTensorArg, TensorArg, TensorOut};
+use crate::convert::{self, shape_of, split_classes, tensor_out, to_i32, IntTensorArg, TensorArg, TensorOut};
 use crate::error::{guard, invalid, to_js};
 
 /// A `Float32Array` allocated by V8 (so the garbage collector frees it, see `JsFloat32`) that
@@ -208,10 +208,7 @@ fn reduction(r: &Option<String>) -> napi::Result<Reduction> {
 
 /// Checks a tensor argument's shape against `want`; returns its values.
 fn expect_shape<'a>(arg: &str, t: &'a TensorArg, want: &[usize], copy: bool) -> napi::Result<Cow<'a, [f32]>> {
-    let s = shape_of(arg, &t.shape, t.data.len())?;
-    if s != want {
-        return Err(to_js(seqlearn_core::Error::shape(arg, want, &s)));
-    }
+    convert::expect_shape(arg, &t.shape, t.data.len(), want)?;
     Ok(take(&t.data, copy))
 }
 
@@ -220,13 +217,6 @@ fn shape_and_classes(arg: &str, t: &TensorArg) -> napi::Result<(Vec<usize>, usiz
     let s = shape_of(arg, &t.shape, t.data.len())?;
     let c = s.last().copied().unwrap_or(1);
     Ok((s, c))
-}
-
-fn int_in_i32(arg: &str, v: f64) -> napi::Result<i32> {
-    if !(v.is_finite() && v.fract() == 0.0 && v >= i32::MIN as f64 && v <= i32::MAX as f64) {
-        return Err(invalid(arg, format!("expected an integer in {}..={}, got {v}", i32::MIN, i32::MAX)));
-    }
-    Ok(v as i32)
 }
 
 fn loss_fields(loss: LossValue, item_shape: &[usize]) -> (Option<f64>, Option<TensorOut>) {
@@ -265,16 +255,11 @@ enum TargetArg<'a> {
 impl<'a> CeInput<'a> {
     fn new(logits: &'a TensorArg, target: TargetArg<'a>, options: Option<&'a CrossEntropyArgs>, copy: bool) -> napi::Result<Self> {
         let shape = shape_of("logits", &logits.shape, logits.data.len())?;
-        let Some((&classes, items)) = shape.split_last() else {
-            return Err(invalid("logits", "expected at least 1 dimension (the classes), got a scalar (shape [])"));
-        };
+        let (classes, items) = split_classes("logits", &shape)?;
         let items = items.to_vec();
         let target = match target {
             TargetArg::Indices(t) => {
-                let ts = shape_of("target", &t.shape, t.data.len())?;
-                if ts != items {
-                    return Err(to_js(seqlearn_core::Error::shape("target", &items, &ts)));
-                }
+                convert::expect_shape("target", &t.shape, t.data.len(), &items)?;
                 CeTargets::Indices(if copy { Cow::Owned(t.data.to_vec()) } else { Cow::Borrowed(&t.data[..]) })
             }
             TargetArg::Probabilities(t) => CeTargets::Probabilities(expect_shape("target", t, &shape, copy)?),
@@ -289,7 +274,7 @@ impl<'a> CeInput<'a> {
             target,
             weight,
             grad_output,
-            ignore_index: int_in_i32("ignoreIndex", options.and_then(|o| o.ignore_index).unwrap_or(-100.0))?,
+            ignore_index: to_i32("ignoreIndex", options.and_then(|o| o.ignore_index).unwrap_or(-100.0))?,
             label_smoothing: options.and_then(|o| o.label_smoothing).unwrap_or(0.0) as f32,
             reduction: reduction(&options.and_then(|o| o.reduction.clone()))?,
         })

@@ -3,44 +3,11 @@
 //! checked here (predictions `[..., C]` logits or `[...]` labels against `[...]` targets); the
 //! core computes everything (scikit-learn's definitions).
 
-use napi::bindgen_prelude::{ToNapiValue, TypeName, ValueType};
-use napi::{check_status, sys};
 use napi_derive::napi;
 use seqlearn_core::metrics::{self, Predictions};
 
-use crate::convert::{shape_of, tensor_out, IntTensorArg, TensorArg, TensorOut};
+use crate::convert::{expect_shape, shape_of, split_classes, tensor_out, to_i32, to_usize, IntTensorArg, JsInt32, JsTypedArray, TensorArg, TensorOut};
 use crate::error::{guard, invalid, to_js};
-
-/// Int32 values handed to JavaScript in V8-managed memory (see `JsFloat32` for why not an
-/// external buffer).
-pub struct JsInt32(pub Vec<i32>);
-
-impl TypeName for JsInt32 {
-    fn type_name() -> &'static str {
-        "Int32Array"
-    }
-    fn value_type() -> ValueType {
-        ValueType::Object
-    }
-}
-
-impl ToNapiValue for JsInt32 {
-    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
-        let bytes = val.0.len() * std::mem::size_of::<i32>();
-        let mut data: *mut std::ffi::c_void = std::ptr::null_mut();
-        let mut buffer = std::ptr::null_mut();
-        // SAFETY: plain N-API calls on the JS thread; `data` points to `bytes` writable bytes.
-        unsafe {
-            check_status!(sys::napi_create_arraybuffer(env, bytes, &mut data, &mut buffer), "could not allocate an ArrayBuffer of {} bytes", bytes)?;
-            if bytes > 0 {
-                std::ptr::copy_nonoverlapping(val.0.as_ptr().cast::<u8>(), data.cast::<u8>(), bytes);
-            }
-            let mut array = std::ptr::null_mut();
-            check_status!(sys::napi_create_typedarray(env, sys::TypedarrayType::int32_array, val.0.len(), buffer, 0, &mut array), "could not create an Int32Array")?;
-            Ok(array)
-        }
-    }
-}
 
 /// An int32 tensor returned to JavaScript.
 #[napi(object, object_from_js = false)]
@@ -124,19 +91,17 @@ pub struct BinaryMetricsResult {
 }
 
 fn ignore_arg(v: Option<f64>) -> napi::Result<i32> {
-    let v = v.unwrap_or(-100.0);
-    if !(v.is_finite() && v.fract() == 0.0 && v >= i32::MIN as f64 && v <= i32::MAX as f64) {
-        return Err(invalid("ignoreIndex", format!("expected an integer in {}..={}, got {v}", i32::MIN, i32::MAX)));
-    }
-    Ok(v as i32)
+    to_i32("ignoreIndex", v.unwrap_or(-100.0))
 }
 
 fn check_target_shape(target: &IntTensorArg, want: &[usize]) -> napi::Result<()> {
-    let ts = shape_of("target", &target.shape, target.data.len())?;
-    if ts != want {
-        return Err(to_js(seqlearn_core::Error::shape("target", want, &ts)));
-    }
-    Ok(())
+    expect_shape("target", &target.shape, target.data.len(), want)
+}
+
+/// Checks the shape of `t` (named `arg`), then that `target` (floats) has the same.
+fn same_shape(arg: &str, t: &TensorArg, target: &TensorArg) -> napi::Result<()> {
+    let s = shape_of(arg, &t.shape, t.data.len())?;
+    expect_shape("target", &target.shape, target.data.len(), &s)
 }
 
 /// Checks predictions against the target's shape and views them for the core.
@@ -144,9 +109,7 @@ fn predictions<'a>(pred: &'a PredictionsArg, target: &IntTensorArg) -> napi::Res
     match (&pred.logits, &pred.labels) {
         (Some(l), None) => {
             let s = shape_of("logits", &l.shape, l.data.len())?;
-            let Some((&classes, items)) = s.split_last() else {
-                return Err(invalid("logits", "expected at least 1 dimension (the classes), got a scalar (shape [])"));
-            };
+            let (classes, items) = split_classes("logits", &s)?;
             check_target_shape(target, items)?;
             Ok(Predictions::Logits { data: &l.data, classes })
         }
@@ -160,7 +123,7 @@ fn predictions<'a>(pred: &'a PredictionsArg, target: &IntTensorArg) -> napi::Res
 }
 
 fn classes_arg(v: Option<f64>) -> napi::Result<Option<usize>> {
-    v.map(|n| crate::convert::to_usize("numClasses", n, 1, metrics::MAX_CLASSES)).transpose()
+    v.map(|n| to_usize("numClasses", n, 1, metrics::MAX_CLASSES)).transpose()
 }
 
 fn accuracy_result(a: metrics::Accuracy) -> AccuracyResult {
@@ -191,11 +154,9 @@ pub fn accuracy(pred: PredictionsArg, target: IntTensorArg, ignore_index: Option
 #[napi(catch_unwind)]
 pub fn top_k_accuracy(logits: TensorArg, target: IntTensorArg, k: f64, ignore_index: Option<f64>) -> napi::Result<AccuracyResult> {
     let s = shape_of("logits", &logits.shape, logits.data.len())?;
-    let Some((&classes, items)) = s.split_last() else {
-        return Err(invalid("logits", "expected at least 1 dimension (the classes), got a scalar (shape [])"));
-    };
+    let (classes, items) = split_classes("logits", &s)?;
     check_target_shape(&target, items)?;
-    let k = crate::convert::to_usize("k", k, 1, classes.max(1))?;
+    let k = to_usize("k", k, 1, classes.max(1))?;
     let ig = ignore_arg(ignore_index)?;
     guard("topKAccuracy", || metrics::top_k_accuracy(&logits.data, classes, &target.data, k, ig).map(accuracy_result).map_err(to_js))
 }
@@ -207,7 +168,7 @@ pub fn confusion_matrix(pred: PredictionsArg, target: IntTensorArg, num_classes:
     let (n, ig) = (classes_arg(num_classes)?, ignore_arg(ignore_index)?);
     guard("confusionMatrix", || {
         let cm = metrics::confusion_matrix(p, &target.data, n, ig).map_err(to_js)?;
-        Ok(IntTensorOut { data: JsInt32(int32s("confusionMatrix", &cm.counts)?), shape: vec![cm.classes as u32, cm.classes as u32] })
+        Ok(IntTensorOut { data: JsTypedArray(int32s("confusionMatrix", &cm.counts)?), shape: vec![cm.classes as u32, cm.classes as u32] })
     })
 }
 
@@ -223,7 +184,7 @@ pub fn precision_recall_f1(pred: PredictionsArg, target: IntTensorArg, num_class
             precision: tensor_out(f32s(&r.precision), &c),
             recall: tensor_out(f32s(&r.recall), &c),
             f1: tensor_out(f32s(&r.f1), &c),
-            support: IntTensorOut { data: JsInt32(int32s("support", &r.support)?), shape: vec![c[0] as u32] },
+            support: IntTensorOut { data: JsTypedArray(int32s("support", &r.support)?), shape: vec![c[0] as u32] },
             macro_avg: scores(r.macro_avg),
             micro_avg: scores(r.micro_avg),
             weighted_avg: scores(r.weighted_avg),
@@ -235,10 +196,7 @@ pub fn precision_recall_f1(pred: PredictionsArg, target: IntTensorArg, num_class
 /// `target` holds 0 or 1 (the logits' shape).
 #[napi(catch_unwind)]
 pub fn binary_metrics(logits: TensorArg, target: TensorArg, threshold: Option<f64>) -> napi::Result<BinaryMetricsResult> {
-    let (s, ts) = (shape_of("logits", &logits.shape, logits.data.len())?, shape_of("target", &target.shape, target.data.len())?);
-    if s != ts {
-        return Err(to_js(seqlearn_core::Error::shape("target", &s, &ts)));
-    }
+    same_shape("logits", &logits, &target)?;
     guard("binaryMetrics", || {
         let m = metrics::binary_metrics(&logits.data, &target.data, threshold.unwrap_or(0.5)).map_err(to_js)?;
         Ok(BinaryMetricsResult {
@@ -255,10 +213,7 @@ pub fn binary_metrics(logits: TensorArg, target: TensorArg, threshold: Option<f6
 }
 
 fn regression(what: &str, pred: &TensorArg, target: &TensorArg, f: fn(&[f32], &[f32]) -> seqlearn_core::Result<f64>) -> napi::Result<f64> {
-    let (s, ts) = (shape_of("pred", &pred.shape, pred.data.len())?, shape_of("target", &target.shape, target.data.len())?);
-    if s != ts {
-        return Err(to_js(seqlearn_core::Error::shape("target", &s, &ts)));
-    }
+    same_shape("pred", pred, target)?;
     guard(what, || f(&pred.data, &target.data).map_err(to_js))
 }
 

@@ -7,7 +7,7 @@ use napi_derive::napi;
 use seqlearn_core::optim::{self as core, OptimizerConfig, OptimizerState, StateSnapshot};
 use seqlearn_core::Error;
 
-use crate::convert::{shape_of, to_usize, JsFloat32, NamedTensorArg, NamedTensorOut};
+use crate::convert::{named_tensor_list, named_tensor_out, to_usize, NamedTensorArg, NamedTensorOut, MAX_SAFE_INTEGER};
 use crate::error::{invalid, to_js};
 use crate::params::ParamHandle;
 
@@ -349,7 +349,7 @@ impl Optimizer {
                 .inner
                 .tensors()
                 .into_iter()
-                .map(|(name, v)| NamedTensorOut { name, shape: vec![v.len() as u32], data: JsFloat32(v.to_vec()) })
+                .map(|(name, v)| named_tensor_out(name, v.to_vec(), &[v.len()]))
                 .collect(),
         })
     }
@@ -360,18 +360,14 @@ impl Optimizer {
     pub fn load_state(&mut self, state: OptimizerStateArg) -> napi::Result<()> {
         let base = OptimizerConfig::default_for(&state.kind).map_err(|e| to_js(prefixed(e, "state.")))?;
         let config = merge(base, &state.options, "state.options.")?;
-        let steps = to_usize("state.step", state.step, 0, (1usize << 53) - 1)? as u64;
+        let steps = to_usize("state.step", state.step, 0, MAX_SAFE_INTEGER)? as u64;
         let layer_steps = state
             .layer_steps
             .iter()
             .enumerate()
-            .map(|(i, &s)| to_usize(&format!("state.layerSteps[{i}]"), s, 0, (1usize << 53) - 1).map(|s| s as u64))
+            .map(|(i, &s)| to_usize(&format!("state.layerSteps[{i}]"), s, 0, MAX_SAFE_INTEGER).map(|s| s as u64))
             .collect::<napi::Result<Vec<_>>>()?;
-        let mut tensors = Vec::with_capacity(state.tensors.len());
-        for t in &state.tensors {
-            let shape = shape_of(&format!("state.tensors['{}']", t.name), &t.shape, t.data.len())?;
-            tensors.push((t.name.clone(), shape, &t.data[..]));
-        }
+        let tensors = named_tensor_list("state.tensors", &state.tensors)?;
         self.inner.load(StateSnapshot { config, steps, layer_steps, tensors }).map_err(to_js)
     }
 }

@@ -8,7 +8,7 @@ use napi::bindgen_prelude::Float32Array;
 use napi_derive::napi;
 use seqlearn_core::HasParameters;
 
-use crate::convert::JsFloat32;
+use crate::convert::{JsFloat32, JsTypedArray};
 use crate::error::invalid;
 
 /// The error a layer gives while one of its async calls holds it.
@@ -78,14 +78,14 @@ impl ParamHandle {
     /// row-major): the layout optimizers and their saved states use.
     #[napi(catch_unwind, ts_return_type = "Float32Array")]
     pub fn parameters(&self) -> napi::Result<JsFloat32> {
-        Ok(JsFloat32(self.lock()?.parameters().to_vec()))
+        Ok(JsTypedArray(self.lock()?.parameters().to_vec()))
     }
 
     /// A copy of all accumulated gradients, same layout as `parameters()`.
     #[napi(catch_unwind, ts_return_type = "Float32Array")]
     pub fn gradients(&self) -> napi::Result<JsFloat32> {
         let mut g = self.lock()?;
-        Ok(JsFloat32(g.parameters_mut().1.to_vec()))
+        Ok(JsTypedArray(g.parameters_mut().1.to_vec()))
     }
 
     /// Replaces all parameters from one flat array (length `numParameters`, finite values).

@@ -2,15 +2,13 @@
 //! It owns a core `RecurrentNet` (parameters, gradients, forward cache) behind a mutex;
 //! async methods copy their inputs and run on a libuv worker.
 
-use std::sync::{Arc, Mutex, MutexGuard};
-
 use napi::bindgen_prelude::AsyncTask;
-use napi::{Env, Task};
 use napi_derive::napi;
-use seqlearn_core::recurrent::{self as core, CellKind, ForwardOptions, RecurrentConfig, SequenceBatch};
+use seqlearn_core::recurrent::{self as core, CellKind, ForwardOptions, Parameters, RecurrentConfig, SequenceBatch};
 
-use crate::convert::{shape_of, tensor_out, to_usize, NamedTensorArg, NamedTensorOut, HostTensor, JsFloat32, TensorArg, TensorOut};
+use crate::convert::{tensor_out, to_seed, to_usize, HostTensor, StateList, TensorArg, TensorOut};
 use crate::error::{guard, invalid, to_js};
+use crate::layer_common::{trainable_methods, LayerTask, NamedParameters, SharedLayer, TaskOutput};
 
 /// Options of the native constructor (see the TypeScript `RecurrentOptions`).
 #[napi(object)]
@@ -88,9 +86,43 @@ pub struct BackwardResult {
 /// A stack of recurrent layers with PyTorch-compatible parameters.
 #[napi]
 pub struct RecurrentNet {
-    inner: Arc<Mutex<core::RecurrentNet>>,
+    inner: SharedLayer<core::RecurrentNet>,
     config: RecurrentConfig,
 }
+
+impl NamedParameters for core::RecurrentNet {
+    fn named_parameters(&self) -> &Parameters {
+        &self.params
+    }
+    fn load_named(&mut self, tensors: &StateList<'_>, strict: bool) -> seqlearn_core::Result<()> {
+        self.params.load(tensors, strict)
+    }
+}
+
+impl TaskOutput for core::ForwardOutput {
+    type Js = ForwardResult;
+    fn into_js(self) -> ForwardResult {
+        let c = self.c.map(|c| tensor_out(c, &self.c_shape));
+        ForwardResult { output: tensor_out(self.output, &self.output_shape), h: tensor_out(self.h, &self.h_shape), c }
+    }
+}
+
+impl TaskOutput for core::BackwardOutput {
+    type Js = BackwardResult;
+    fn into_js(self) -> BackwardResult {
+        BackwardResult {
+            grad_input: tensor_out(self.grad_input, &self.grad_input_shape),
+            grad_h0: tensor_out(self.grad_h0, &self.grad_h0_shape),
+            grad_c0: self.grad_c0.map(|g| tensor_out(g, &self.grad_c0_shape)),
+        }
+    }
+}
+
+/// Async forward task.
+pub type ForwardTask = LayerTask<core::RecurrentNet, core::ForwardOutput>;
+
+/// Async backward task.
+pub type BackwardTask = LayerTask<core::RecurrentNet, core::BackwardOutput>;
 
 fn parse_config(o: &RecurrentNetOptions) -> napi::Result<RecurrentConfig> {
     let kind = CellKind::parse(&o.mode).map_err(to_js)?;
@@ -105,7 +137,7 @@ fn parse_config(o: &RecurrentNetOptions) -> napi::Result<RecurrentConfig> {
     }
     c.dropout = p as f32;
     c.reset_after = o.reset_after.unwrap_or(true);
-    c.seed = to_usize("seed", o.seed.unwrap_or(0.0), 0, (1usize << 53) - 1)? as u64;
+    c.seed = to_seed(o.seed)?;
     c.validate().map_err(to_js)?;
     Ok(c)
 }
@@ -151,17 +183,18 @@ impl<'a> ForwardInput<'a> {
         Ok(ForwardInput { x, lengths, h0, c0, training, requires_grad, batch_first })
     }
 
+    /// The copied (owned) form, for an async task.
+    fn into_owned(self) -> ForwardInput<'static> {
+        let ForwardInput { x, lengths, h0, c0, training, requires_grad, batch_first } = self;
+        ForwardInput { x: x.into_owned(), lengths, h0: h0.map(HostTensor::into_owned), c0: c0.map(HostTensor::into_owned), training, requires_grad, batch_first }
+    }
+
     fn run(&self, net: &mut core::RecurrentNet) -> seqlearn_core::Result<core::ForwardOutput> {
         net.forward_sequence(
             SequenceBatch { data: &self.x.data, shape: &self.x.shape, batch_first: self.batch_first },
             ForwardOptions { lengths: self.lengths.as_deref(), h0: self.h0.as_ref().map(|t| t.view()), c0: self.c0.as_ref().map(|t| t.view()), training: self.training, requires_grad: self.requires_grad },
         )
     }
-}
-
-fn forward_result(o: core::ForwardOutput) -> ForwardResult {
-    let c = o.c.map(|c| tensor_out(c, &o.c_shape));
-    ForwardResult { output: tensor_out(o.output, &o.output_shape), h: tensor_out(o.h, &o.h_shape), c }
 }
 
 struct BackwardInput<'a> {
@@ -179,24 +212,18 @@ impl<'a> BackwardInput<'a> {
             grad_c: options.and_then(|o| o.grad_c.as_ref()).map(|t| take("gradC", t)).transpose()?,
         })
     }
+
+    /// The copied (owned) form, for an async task.
+    fn into_owned(self) -> BackwardInput<'static> {
+        BackwardInput { grad_output: self.grad_output.map(HostTensor::into_owned), grad_h: self.grad_h.map(HostTensor::into_owned), grad_c: self.grad_c.map(HostTensor::into_owned) }
+    }
+
     fn run(&self, net: &mut core::RecurrentNet) -> seqlearn_core::Result<core::BackwardOutput> {
         net.backward_sequence(self.grad_output.as_ref().map(|t| t.view()), self.grad_h.as_ref().map(|t| t.view()), self.grad_c.as_ref().map(|t| t.view()))
     }
 }
 
-fn backward_result(b: core::BackwardOutput) -> BackwardResult {
-    BackwardResult {
-        grad_input: tensor_out(b.grad_input, &b.grad_input_shape),
-        grad_h0: tensor_out(b.grad_h0, &b.grad_h0_shape),
-        grad_c0: b.grad_c0.map(|g| tensor_out(g, &b.grad_c0_shape)),
-    }
-}
-
-impl RecurrentNet {
-    fn lock(&self) -> napi::Result<MutexGuard<'_, core::RecurrentNet>> {
-        crate::params::try_lock(&self.inner)
-    }
-}
+trainable_methods!(RecurrentNet);
 
 #[napi]
 impl RecurrentNet {
@@ -205,148 +232,40 @@ impl RecurrentNet {
     pub fn new(options: RecurrentNetOptions) -> napi::Result<Self> {
         let config = parse_config(&options)?;
         let net = core::RecurrentNet::new(config.clone()).map_err(to_js)?;
-        Ok(RecurrentNet { inner: Arc::new(Mutex::new(net)), config })
+        Ok(RecurrentNet { inner: SharedLayer::new(net), config })
     }
 
     /// Forward pass over a batch (on the calling thread).
     #[napi(catch_unwind)]
     pub fn forward(&self, input: TensorArg, options: Option<ForwardArgs>) -> napi::Result<ForwardResult> {
         let args = ForwardInput::new(&input, options.as_ref(), false)?;
-        let mut net = self.lock()?;
-        guard("forward", || args.run(&mut net).map(forward_result).map_err(to_js))
+        self.inner.call("forward", |net| args.run(net)).map(TaskOutput::into_js)
     }
 
     /// Forward pass on a worker thread; resolves to the same result as `forward`.
     #[napi(ts_return_type = "Promise<ForwardResult>")]
     pub fn forward_async(&self, input: TensorArg, options: Option<ForwardArgs>) -> napi::Result<AsyncTask<ForwardTask>> {
-        let args = guard("forwardAsync", || ForwardInput::new(&input, options.as_ref(), true).map(into_static))?;
-        Ok(AsyncTask::new(ForwardTask { net: self.inner.clone(), args }))
+        let args = guard("forwardAsync", || ForwardInput::new(&input, options.as_ref(), true).map(ForwardInput::into_owned))?;
+        Ok(self.inner.task("forwardAsync", move |net| args.run(net)))
     }
 
     /// Backward pass through the cached forward; accumulates parameter gradients.
     #[napi(catch_unwind)]
     pub fn backward(&self, grad_output: Option<TensorArg>, options: Option<BackwardArgs>) -> napi::Result<BackwardResult> {
         let args = BackwardInput::new(grad_output.as_ref(), options.as_ref(), false)?;
-        let mut net = self.lock()?;
-        guard("backward", || args.run(&mut net).map(backward_result).map_err(to_js))
+        self.inner.call("backward", |net| args.run(net)).map(TaskOutput::into_js)
     }
 
     /// Backward pass on a worker thread.
     #[napi(ts_return_type = "Promise<BackwardResult>")]
     pub fn backward_async(&self, grad_output: Option<TensorArg>, options: Option<BackwardArgs>) -> napi::Result<AsyncTask<BackwardTask>> {
-        let args = guard("backwardAsync", || BackwardInput::new(grad_output.as_ref(), options.as_ref(), true).map(into_static_b))?;
-        Ok(AsyncTask::new(BackwardTask { net: self.inner.clone(), args }))
-    }
-
-    /// Parameters in PyTorch `state_dict` order (copies).
-    #[napi(catch_unwind)]
-    pub fn state_dict(&self) -> napi::Result<Vec<NamedTensorOut>> {
-        let net = self.lock()?;
-        Ok(named(&net.params, &net.params.data))
-    }
-
-    /// Parameter gradients, same names and order as `stateDict`.
-    #[napi(catch_unwind)]
-    pub fn gradients(&self) -> napi::Result<Vec<NamedTensorOut>> {
-        let net = self.lock()?;
-        Ok(named(&net.params, &net.params.grad))
-    }
-
-    /// Loads parameters by name; with `strict`, all must be present. Atomic: on error nothing changes.
-    #[napi(catch_unwind)]
-    pub fn load_state_dict(&self, tensors: Vec<NamedTensorArg>, strict: bool) -> napi::Result<()> {
-        let mut shapes = Vec::with_capacity(tensors.len());
-        for t in &tensors {
-            shapes.push(shape_of(&format!("stateDict['{}']", t.name), &t.shape, t.data.len())?);
-        }
-        let list: Vec<(String, Vec<usize>, &[f32])> = tensors.iter().zip(shapes).map(|(t, s)| (t.name.clone(), s, &t.data[..])).collect();
-        let mut net = self.lock()?;
-        net.params.load(&list, strict).map_err(to_js)
-    }
-
-    /// Sets all gradients to zero.
-    #[napi(catch_unwind)]
-    pub fn zero_grad(&self) -> napi::Result<()> {
-        self.lock()?.zero_grad();
-        Ok(())
-    }
-
-    /// A handle to this stack's parameters (for optimizers and gradient clipping).
-    #[napi]
-    pub fn param_handle(&self) -> crate::params::ParamHandle {
-        crate::params::ParamHandle::new(self.inner.clone())
-    }
-
-    /// Total number of parameters.
-    #[napi(getter)]
-    pub fn num_parameters(&self) -> napi::Result<f64> {
-        Ok(self.lock()?.params.data.len() as f64)
+        let args = guard("backwardAsync", || BackwardInput::new(grad_output.as_ref(), options.as_ref(), true).map(BackwardInput::into_owned))?;
+        Ok(self.inner.task("backwardAsync", move |net| args.run(net)))
     }
 
     /// The configuration as PyTorch-style JSON-able fields.
     #[napi(getter)]
     pub fn mode(&self) -> String {
         self.config.kind.name().to_string()
-    }
-}
-
-fn owned(t: HostTensor<'_>) -> HostTensor<'static> {
-    HostTensor { data: std::borrow::Cow::Owned(t.data.into_owned()), shape: t.shape }
-}
-
-/// The copied (owned) form of forward inputs, for an async task.
-fn into_static(a: ForwardInput<'_>) -> ForwardInput<'static> {
-    ForwardInput { x: owned(a.x), lengths: a.lengths, h0: a.h0.map(owned), c0: a.c0.map(owned), training: a.training, requires_grad: a.requires_grad, batch_first: a.batch_first }
-}
-
-/// The copied (owned) form of backward inputs, for an async task.
-fn into_static_b(a: BackwardInput<'_>) -> BackwardInput<'static> {
-    BackwardInput { grad_output: a.grad_output.map(owned), grad_h: a.grad_h.map(owned), grad_c: a.grad_c.map(owned) }
-}
-
-fn named(p: &core::Parameters, values: &[f32]) -> Vec<NamedTensorOut> {
-    p.entries
-        .iter()
-        .map(|e| NamedTensorOut { name: e.name.clone(), data: JsFloat32(values[e.range()].to_vec()), shape: e.shape.iter().map(|&d| d as u32).collect() })
-        .collect()
-}
-
-/// Async forward task.
-pub struct ForwardTask {
-    net: Arc<Mutex<core::RecurrentNet>>,
-    args: ForwardInput<'static>,
-}
-
-impl Task for ForwardTask {
-    type Output = core::ForwardOutput;
-    type JsValue = ForwardResult;
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        guard("forwardAsync", || {
-            let mut net = self.net.lock().unwrap_or_else(|e| e.into_inner());
-            self.args.run(&mut net).map_err(to_js)
-        })
-    }
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(forward_result(output))
-    }
-}
-
-/// Async backward task.
-pub struct BackwardTask {
-    net: Arc<Mutex<core::RecurrentNet>>,
-    args: BackwardInput<'static>,
-}
-
-impl Task for BackwardTask {
-    type Output = core::BackwardOutput;
-    type JsValue = BackwardResult;
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        guard("backwardAsync", || {
-            let mut net = self.net.lock().unwrap_or_else(|e| e.into_inner());
-            self.args.run(&mut net).map_err(to_js)
-        })
-    }
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(backward_result(output))
     }
 }

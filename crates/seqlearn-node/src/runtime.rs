@@ -3,7 +3,7 @@
 use napi_derive::napi;
 use seqlearn_core::{linalg, parallel, rng::Rng};
 
-use crate::convert::{to_usize, JsFloat32};
+use crate::convert::{to_usize, JsFloat32, JsTypedArray};
 use crate::error::to_js;
 
 /// Sets the number of threads of seqlearn's pool (default: `SEQLEARN_NUM_THREADS` or the cores).
@@ -24,7 +24,7 @@ pub fn random_normal(n: f64, seed: f64) -> napi::Result<JsFloat32> {
     let n = to_usize("size", n, 0, 1 << 34)?;
     let mut v = vec![0.0f32; n];
     Rng::new(to_usize("seed", seed, 0, (1usize << 53) - 1)? as u64).fill_normal(&mut v);
-    Ok(JsFloat32(v))
+    Ok(JsTypedArray(v))
 }
 
 /// `n` values uniform in [low, high) from `seed`.
@@ -36,7 +36,7 @@ pub fn random_uniform(n: f64, low: f64, high: f64, seed: f64) -> napi::Result<Js
     }
     let mut v = vec![0.0f32; n];
     Rng::new(to_usize("seed", seed, 0, (1usize << 53) - 1)? as u64).fill_uniform(&mut v, low as f32, high as f32);
-    Ok(JsFloat32(v))
+    Ok(JsTypedArray(v))
 }
 
 /// Median seconds of `C[m×n] = A[m×k]·Wᵀ` (W `[n, k]` packed once) with the GEMM kernel the
