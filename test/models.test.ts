@@ -67,7 +67,7 @@ describe('LanguageModel', () => {
     await m.save(dir)
     const files = readdirSync(dir).sort()
     expect(files).toEqual(['config.json', 'model.safetensors', 'optimizer.json', 'optimizer.safetensors', 'vocab.json'])
-    const back = await loadModelOf(LanguageModel, dir)
+    const back = await LanguageModel.load(dir)
     expect(back.vocabulary.size).toBe(m.vocabulary.size)
     expect(back.epochsTrained).toBe(1)
     expect(flatWeights(back)).toEqual(flatWeights(m))
@@ -188,6 +188,7 @@ describe('checkpoint files', () => {
     writeFileSync(st, readFileSync(st).subarray(0, 40))
     await expect(loadModel(dir)).rejects.toThrow(/model\.safetensors/)
     await expect(loadModelOf(SequenceClassifier, join(tmp, 'lm'))).rejects.toThrow(/not a SequenceClassifier/)
+    await expect(SequenceTagger.load(join(tmp, 'lm'))).rejects.toThrow(/holds a LanguageModel, not a SequenceTagger/)
   })
 
   it('a failed save leaves the previous save intact and no temporary files', async () => {

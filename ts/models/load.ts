@@ -8,6 +8,7 @@ import { Vocabulary } from '../data/vocabulary';
 import { SequenceClassifier, type SequenceClassifierOptions } from './classifier';
 import { readModelDir, type SavedModel } from './checkpoint';
 import { Forecaster, type ForecasterOptions } from './forecaster';
+import { registerModelLoader } from './model';
 import { LanguageModel, type LanguageModelOptions } from './language-model';
 import { SequenceTagger, type SequenceTaggerOptions } from './tagger';
 
@@ -58,3 +59,5 @@ export async function loadModelOf<M extends AnyModel>(cls: abstract new (...args
   if (!(m instanceof cls)) throw new FormatError(`${dir}: holds a ${m.kind}, not a ${cls.name}`, 'ERR_SEQLEARN_FORMAT');
   return m;
 }
+
+registerModelLoader(loadModel);

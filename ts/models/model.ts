@@ -205,6 +205,14 @@ class Monitor {
   }
 }
 
+/** The loader `ts/models/load.ts` registers (it imports every model class, so it cannot be imported here). */
+let modelLoader: ((dir: string) => Promise<{ kind: string }>) | undefined;
+
+/** @internal Registers the function behind `SequenceModel.load`. */
+export function registerModelLoader(loader: (dir: string) => Promise<{ kind: string }>): void {
+  modelLoader = loader;
+}
+
 /** Base class of the ready models. `D` is the training data type, `B` a batch descriptor. */
 export abstract class SequenceModel<D, B> {
   /** The optimizer of the last `fit` (or restored by `loadModel`); reused by the next `fit`. */
@@ -212,6 +220,17 @@ export abstract class SequenceModel<D, B> {
   /** Epochs trained so far (across `fit` calls and save/load). */
   epochsTrained = 0;
   private busy = false;
+
+  /**
+   * Loads a model saved with `save(dir)` and checks its class: `await LanguageModel.load(dir)`.
+   * (`loadModel(dir)` loads whatever kind the directory holds.)
+   */
+  static async load<M>(this: abstract new (...args: never[]) => M, dir: string): Promise<M> {
+    if (!modelLoader) throw new StateError('load: the model loader is not registered (import seqlearn, not a file inside it)', 'ERR_SEQLEARN_STATE');
+    const m = await modelLoader(dir);
+    if (!(m instanceof this)) throw new FormatError(`${dir}: holds a ${m.kind}, not a ${this.name}`, 'ERR_SEQLEARN_FORMAT');
+    return m as M;
+  }
 
   /** Model kind stored in `config.json` (e.g. `'LanguageModel'`). */
   abstract readonly kind: string;
