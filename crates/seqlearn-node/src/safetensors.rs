@@ -8,11 +8,11 @@ use napi::{Env, Task};
 use napi_derive::napi;
 use seqlearn_core::io::safetensors::{self as st, NamedTensor, SafetensorsFile, TensorData};
 
-use crate::convert::shape_of;
+use crate::convert::{shape_of, JsFloat32, JsInt32, JsTypedArray};
 use crate::error::{guard, invalid, to_js};
 
-/// A tensor read from or written to a safetensors file: float values in `data`, integer values
-/// in `ints` (exactly one of the two is set).
+/// A tensor to write to a safetensors file: float values in `data`, integer values in `ints`
+/// (exactly one of the two is set).
 #[napi(object)]
 pub struct SafetensorsEntry {
     /// Tensor name.
@@ -27,11 +27,28 @@ pub struct SafetensorsEntry {
     pub ints: Option<Int32Array>,
 }
 
+/// A tensor read from a safetensors file (values in V8-owned memory, see `JsTypedArray`).
+#[napi(object, object_from_js = false)]
+pub struct SafetensorsTensor {
+    /// Tensor name.
+    pub name: String,
+    /// Shape.
+    pub shape: Vec<f64>,
+    /// dtype in the file (`F32`, `F16`, `I64`, …).
+    pub dtype: String,
+    /// Float values (F32/F64/F16/BF16 in the file).
+    #[napi(ts_type = "Float32Array | undefined")]
+    pub data: Option<JsFloat32>,
+    /// Integer values (I64/I32/… in the file).
+    #[napi(ts_type = "Int32Array | undefined")]
+    pub ints: Option<JsInt32>,
+}
+
 /// Contents of a safetensors file.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct SafetensorsContents {
     /// Tensors in file order.
-    pub tensors: Vec<SafetensorsEntry>,
+    pub tensors: Vec<SafetensorsTensor>,
     /// `__metadata__` string map.
     pub metadata: HashMap<String, String>,
 }
@@ -43,10 +60,10 @@ fn to_js_contents(f: SafetensorsFile) -> SafetensorsContents {
             .into_iter()
             .map(|t| {
                 let (data, ints) = match t.data {
-                    TensorData::F32(v) => (Some(Float32Array::new(v)), None),
-                    TensorData::I32(v) => (None, Some(Int32Array::new(v))),
+                    TensorData::F32(v) => (Some(JsTypedArray(v)), None),
+                    TensorData::I32(v) => (None, Some(JsTypedArray(v))),
                 };
-                SafetensorsEntry { name: t.name, shape: t.shape.iter().map(|&d| d as f64).collect(), dtype: Some(t.dtype), data, ints }
+                SafetensorsTensor { name: t.name, shape: t.shape.iter().map(|&d| d as f64).collect(), dtype: t.dtype, data, ints }
             })
             .collect(),
         metadata: f.metadata.into_iter().collect(),
