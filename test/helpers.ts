@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { expect } from 'vitest'
-import { GRU, LSTM, RNN, Tensor, type RecurrentLayer, type TensorLike } from '../dist/index.js'
+import { BusyError, GRU, LSTM, RNN, Tensor, type RecurrentLayer, type TensorLike } from '../dist/index.js'
 
 export const FIXTURE_DIR = resolve(__dirname, 'fixtures', 'recurrent')
 
@@ -231,4 +231,27 @@ export function concatSteps(parts: TensorLike[]): Tensor {
 /** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
+}
+
+/** Starts `start()` until a sync probe observes BusyError while it runs; then runs `checks`. */
+export async function observeBusy(start: () => Promise<unknown>, probe: () => unknown, checks: () => void): Promise<void> {
+  let observed = false
+  for (let attempt = 0; attempt < 8 && !observed; attempt++) {
+    let settled = false
+    const p = start().finally(() => {
+      settled = true
+    })
+    while (!settled && !observed) {
+      try {
+        probe()
+        await sleep(0)
+      } catch (e) {
+        if (!(e instanceof BusyError)) throw e
+        observed = true
+        checks()
+      }
+    }
+    await p
+  }
+  expect(observed, 'an async call was observed running').toBe(true)
 }

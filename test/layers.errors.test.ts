@@ -24,7 +24,7 @@ import {
   type IntTensorLike,
   type TensorLike,
 } from '../dist/index.js'
-import { expectError, expectRejection, expectSame, sleep } from './helpers'
+import { expectError, expectRejection, expectSame, observeBusy } from './helpers'
 
 const INVALID = 'ERR_SEQLEARN_INVALID_ARG'
 const SHAPE = 'ERR_SEQLEARN_SHAPE'
@@ -314,29 +314,6 @@ describe('activations', () => {
 })
 
 describe('busy guard', () => {
-  /** Starts `start()` until a sync probe observes BusyError while it runs; then runs `checks`. */
-  async function observeBusy(start: () => Promise<unknown>, probe: () => unknown, checks: () => void): Promise<void> {
-    let observed = false
-    for (let attempt = 0; attempt < 8 && !observed; attempt++) {
-      let settled = false
-      const p = start().finally(() => {
-        settled = true
-      })
-      while (!settled && !observed) {
-        try {
-          probe()
-          await sleep(0)
-        } catch (e) {
-          if (!(e instanceof BusyError)) throw e
-          observed = true
-          checks()
-        }
-      }
-      await p
-    }
-    expect(observed, 'an async call was observed running').toBe(true)
-  }
-
   const busy = (f: () => unknown): void => {
     expectError(f, BusyError, 'ERR_SEQLEARN_BUSY', ['async', 'await'])
   }

@@ -37,7 +37,7 @@ import {
 } from '../dist/index.js'
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import native = require('../index.js')
-import { expectClose, expectError, expectSame, sleep } from './helpers'
+import { expectClose, expectError, expectSame, observeBusy } from './helpers'
 
 const INVALID = 'ERR_SEQLEARN_INVALID_ARG'
 const FIXTURE = resolve(__dirname, 'fixtures', 'optim', 'optimizers.safetensors')
@@ -372,29 +372,10 @@ describe('errors', () => {
     const lstm = new LSTM({ inputSize: 128, hiddenSize: 128, seed: 1 })
     const opt = new Adam([lstm])
     const x = Tensor.randn([100, 32, 128], { seed: 2 })
-    const probe = (): boolean => {
-      try {
-        clipGradValue([lstm], 1e30)
-        return false
-      } catch (e) {
-        if (e instanceof BusyError) return true
-        throw e
-      }
-    }
-    let observed = false
-    for (let attempt = 0; attempt < 5 && !observed; attempt++) {
-      let settled = false
-      const p = lstm.forwardAsync(x).finally(() => {
-        settled = true
-      })
-      while (!settled && !(observed = probe())) await sleep(1)
-      if (observed) {
-        expectError(() => opt.step(), BusyError, 'ERR_SEQLEARN_BUSY', ['async'])
-        expectError(() => clipGradNorm([lstm], 1), BusyError, 'ERR_SEQLEARN_BUSY', ['async'])
-      }
-      await p
-    }
-    expect(observed, 'an async forward was observed running').toBe(true)
+    await observeBusy(() => lstm.forwardAsync(x), () => clipGradValue([lstm], 1e30), () => {
+      expectError(() => opt.step(), BusyError, 'ERR_SEQLEARN_BUSY', ['async'])
+      expectError(() => clipGradNorm([lstm], 1), BusyError, 'ERR_SEQLEARN_BUSY', ['async'])
+    })
     expect(opt.steps).toBe(0)
     opt.step()
     expect(opt.steps).toBe(1)

@@ -12,6 +12,7 @@ import {
   makeLayer,
   maxAbsDiff,
   MODES,
+  observeBusy,
   rowOf,
   sequenceOf,
   sleep,
@@ -556,37 +557,18 @@ describe('busy guard', () => {
   it('a sync call while an async call runs throws BusyError; the layer works afterwards', async () => {
     const lstm = new LSTM({ inputSize: 256, hiddenSize: 256, seed: 1 })
     const x = Tensor.randn([200, 64, 256], { seed: 2 })
-    const isBusy = (): boolean => {
-      try {
-        void lstm.numParameters
-        return false
-      } catch (e) {
-        if (e instanceof BusyError) return true
-        throw e
+    await observeBusy(() => lstm.forwardAsync(x, { training: true }), () => lstm.numParameters, () => {
+      const check = (name: string, f: () => unknown) => {
+        const e = expectError(f, BusyError, 'ERR_SEQLEARN_BUSY', ['async'])
+        expect(e.message, name).toMatch(/await/)
       }
-    }
-    let observed = false
-    for (let attempt = 0; attempt < 5 && !observed; attempt++) {
-      let settled = false
-      const p = lstm.forwardAsync(x, { training: true }).finally(() => {
-        settled = true
-      })
-      while (!settled && !(observed = isBusy())) await sleep(1)
-      if (observed) {
-        const check = (name: string, f: () => unknown) => {
-          const e = expectError(f, BusyError, 'ERR_SEQLEARN_BUSY', ['async'])
-          expect(e.message, name).toMatch(/await/)
-        }
-        check('forward', () => lstm.forward(x))
-        check('backward', () => lstm.backward(x))
-        check('stateDict', () => lstm.stateDict())
-        check('gradients', () => lstm.gradients())
-        check('loadStateDict', () => lstm.loadStateDict({}, { strict: false }))
-        check('zeroGrad', () => lstm.zeroGrad())
-      }
-      await p
-    }
-    expect(observed, 'an async forward was observed running').toBe(true)
+      check('forward', () => lstm.forward(x))
+      check('backward', () => lstm.backward(x))
+      check('stateDict', () => lstm.stateDict())
+      check('gradients', () => lstm.gradients())
+      check('loadStateDict', () => lstm.loadStateDict({}, { strict: false }))
+      check('zeroGrad', () => lstm.zeroGrad())
+    })
     // The async forward's cache is there for a (sync) backward; then the layer is free again.
     const g = lstm.backward(Tensor.full([200, 64, 256], 1e-3))
     expect(g.gradInput.shape).toEqual([200, 64, 256])
