@@ -256,6 +256,21 @@ describe('SequenceClassifier', () => {
     if (h.stoppedEarly) expect(a.loss).toBeCloseTo(b.loss, 6)
   }, 60_000)
 
+  it('a frozen embedding stays as it is while the rest trains; unfrozen later, the same optimizer updates it', async () => {
+    const train = containsTask(100, 7)
+    const m = new SequenceClassifier({ vocabSize: 10, embeddingDim: 4, hiddenSize: 8, numClasses: 2, seed: 4 })
+    const emb = m.backbone.embedding!
+    emb.freeze = true
+    const e0 = emb.stateDict().weight.data.slice()
+    const h0 = m.head.stateDict().weight.data.slice()
+    await m.fit(train, { epochs: 2, batchSize: 16, progress: 'none' })
+    expect(emb.stateDict().weight.data).toEqual(e0)
+    expect(m.head.stateDict().weight.data).not.toEqual(h0)
+    emb.freeze = false
+    await m.fit(train, { epochs: 1, batchSize: 16, progress: 'none' })
+    expect(emb.stateDict().weight.data).not.toEqual(e0)
+  }, 60_000)
+
   it('bad data: labels out of range, mismatched lengths, empty data, non-finite input', async () => {
     const m = new SequenceClassifier({ vocabSize: 10, hiddenSize: 4, numClasses: 2 })
     const seqs = [Int32Array.of(1, 2), Int32Array.of(3)]

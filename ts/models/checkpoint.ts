@@ -8,6 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { FormatError, IoError } from '../errors';
+import { writeFileAtomic } from '../io/atomic';
 import { loadSafetensors, saveSafetensors } from '../io/safetensors';
 import type { Tensor } from '../tensor';
 import type { Json } from './model';
@@ -48,14 +49,9 @@ function ioError(what: string, p: string, err: unknown): IoError {
   return new IoError(`${what} ${p}: ${m}`, 'ERR_SEQLEARN_IO', { cause: err });
 }
 
+/** Writes `value` as JSON (the whole directory is swapped in atomically; each file is also fsynced). */
 async function writeJson(file: string, value: unknown): Promise<void> {
-  const fh = await fsp.open(file, 'w');
-  try {
-    await fh.writeFile(`${JSON.stringify(value, null, 2)}\n`);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Writes `saved` to `dir`, replacing any previous content atomically (directory swap). */

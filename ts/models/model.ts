@@ -6,6 +6,7 @@
  */
 import { FormatError, InvalidArgumentError, SeqlearnError, StateError, describe } from '../errors';
 import type { Trainable } from '../nn/module';
+import type { Tensor } from '../tensor';
 import { Adam, clipGradNorm, clipGradValue, type Optimizer } from '../training/optim';
 import { ProgressBar, type FitProgress, type ProgressMode, type ProgressStream } from './progress';
 import { readModelDir, writeModelDir, type SavedModel } from './checkpoint';
@@ -270,11 +271,6 @@ export abstract class SequenceModel<D, B> {
     return {};
   }
 
-  /** Trainable layers whose parameters the optimizer updates (frozen ones left out). */
-  trainableLayers(): Trainable[] {
-    return Object.values(this.layers()).filter((l) => (l as { freeze?: boolean }).freeze !== true);
-  }
-
   /** Total number of scalar parameters. */
   get numParameters(): number {
     return Object.values(this.layers()).reduce((s, l) => s + l.numParameters, 0);
@@ -301,14 +297,17 @@ export abstract class SequenceModel<D, B> {
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal: expected an AbortSignal, got ${describe(signal)}`);
     const callbacks = options.callbacks ?? [];
     if (!Array.isArray(callbacks)) throw new TypeError(`callbacks: expected an array, got ${describe(callbacks)}`);
-    // Plan once up front so bad data fails before any training.
+    // Plan the first epoch and the validation pass up front, so bad data fails before any training;
+    // validation batches are the same every epoch, and an unshuffled training plan is too.
     const shuffle = options.shuffle ?? true;
-    this.planBatches(data, { batchSize, shuffle, seed, epoch: 0, training: true });
-    if (options.validation !== undefined) this.planBatches(options.validation, { batchSize, shuffle: false, seed, epoch: 0, training: false });
+    const planFor = (epoch: number) => this.planBatches(data, { batchSize, shuffle, seed, epoch, training: true });
+    let trainPlan = planFor(this.epochsTrained + 1);
+    const valPlan = options.validation === undefined ? undefined : this.planBatches(options.validation, { batchSize, shuffle: false, seed, epoch: 0, training: false });
 
     this.enter('fit');
     try {
-      const trainable = this.trainableLayers();
+      // Every layer goes to the optimizer; it skips the ones frozen at each step (e.g. an Embedding with freeze).
+      const trainable = Object.values(this.layers());
       if (options.optimizer === undefined) {
         this.optimizer ??= new Adam(trainable, { lr: this.defaultLr() });
       } else {
@@ -324,14 +323,15 @@ export abstract class SequenceModel<D, B> {
       const ck = options.checkpoint;
       if (ck !== undefined && (ck === null || typeof ck.dir !== 'string' || ck.dir === '')) throw new TypeError(`checkpoint.dir: expected a directory path, got ${describe(ck?.dir)}`);
       const ckMonitor = ck ? new Monitor(ck.monitor ?? (hasVal ? 'valLoss' : 'loss'), ck.mode ?? defaultMode(ck.monitor ?? 'loss'), 0) : undefined;
-      let bestWeights: Record<string, Record<string, import('../tensor').Tensor>> | undefined;
+      let bestWeights: Record<string, Record<string, Tensor>> | undefined;
       const history: History = { epochs: [], stoppedEarly: false };
 
       for (let e = 0; e < epochs; e++) {
         const epoch = this.epochsTrained + 1;
         for (const c of callbacks) await c.onEpochBegin?.(epoch);
         const t0 = performance.now();
-        const plan = this.planBatches(data, { batchSize, shuffle, seed, epoch, training: true });
+        if (e > 0 && shuffle) trainPlan = planFor(epoch);
+        const plan = trainPlan;
         if (plan.batches.length === 0) throw new InvalidArgumentError('data: no complete batch to train on (empty dataset, or shorter than one batch)', 'ERR_SEQLEARN_INVALID_ARG');
         this.beginPass(true);
         let lossSum = 0;
@@ -397,8 +397,8 @@ export abstract class SequenceModel<D, B> {
         const log: EpochLog = { epoch, loss: lossSum / Math.max(1, count), metrics: {}, lr: opt.lr, seconds: 0, itemsPerSecond: items / Math.max(1e-9, trainSeconds) };
         if (hasCorrect) log.metrics.accuracy = correct / Math.max(1, count);
         Object.assign(log.metrics, this.passMetrics({ lossSum, count, correct, items }, ''));
-        if (options.validation !== undefined) {
-          const v = await this.evaluatePass(options.validation, batchSize, signal);
+        if (valPlan) {
+          const v = await this.evaluatePass(valPlan, signal);
           log.valLoss = v.loss;
           for (const [k, val] of Object.entries(v.metrics)) log.metrics[`val${k[0].toUpperCase()}${k.slice(1)}`] = val;
         }
@@ -438,17 +438,16 @@ export abstract class SequenceModel<D, B> {
   /** Loss and metrics of the model on `data` (no gradients, dropout off). */
   async evaluate(data: D, options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<{ loss: number; metrics: Record<string, number> }> {
     const batchSize = positiveInt('batchSize', options.batchSize, 32);
-    this.planBatches(data, { batchSize, shuffle: false, seed: 0, epoch: 0, training: false });
+    const plan = this.planBatches(data, { batchSize, shuffle: false, seed: 0, epoch: 0, training: false });
     this.enter('evaluate');
     try {
-      return await this.evaluatePass(data, batchSize, options.signal);
+      return await this.evaluatePass(plan, options.signal);
     } finally {
       this.busy = false;
     }
   }
 
-  private async evaluatePass(data: D, batchSize: number, signal?: AbortSignal): Promise<{ loss: number; metrics: Record<string, number> }> {
-    const plan = this.planBatches(data, { batchSize, shuffle: false, seed: 0, epoch: 0, training: false });
+  private async evaluatePass(plan: BatchPlan<B>, signal?: AbortSignal): Promise<{ loss: number; metrics: Record<string, number> }> {
     if (plan.batches.length === 0) throw new InvalidArgumentError('data: nothing to evaluate (empty dataset)', 'ERR_SEQLEARN_INVALID_ARG');
     this.beginPass(false);
     const total: BatchResult = { lossSum: 0, count: 0, correct: 0, items: 0 };
@@ -470,13 +469,13 @@ export abstract class SequenceModel<D, B> {
     return { loss: total.lossSum / Math.max(1, total.count), metrics };
   }
 
-  private snapshot(): Record<string, Record<string, import('../tensor').Tensor>> {
-    const out: Record<string, Record<string, import('../tensor').Tensor>> = {};
+  private snapshot(): Record<string, Record<string, Tensor>> {
+    const out: Record<string, Record<string, Tensor>> = {};
     for (const [k, l] of Object.entries(this.layers())) out[k] = l.stateDict();
     return out;
   }
 
-  private restore(s: Record<string, Record<string, import('../tensor').Tensor>>): void {
+  private restore(s: Record<string, Record<string, Tensor>>): void {
     for (const [k, l] of Object.entries(this.layers())) l.loadStateDict(s[k]);
   }
 
@@ -486,7 +485,7 @@ export abstract class SequenceModel<D, B> {
    * state. The directory is replaced atomically: a crash leaves the previous save intact.
    */
   async save(dir: string, options: { includeOptimizer?: boolean } = {}): Promise<void> {
-    const weights: Record<string, import('../tensor').Tensor> = {};
+    const weights: Record<string, Tensor> = {};
     for (const [prefix, layer] of Object.entries(this.layers())) {
       for (const [name, t] of Object.entries(layer.stateDict())) weights[`${prefix}.${name}`] = t;
     }
@@ -503,7 +502,7 @@ export abstract class SequenceModel<D, B> {
 
   /** @internal Loads weights and state read by `loadModel` into this freshly built model. */
   applySaved(saved: SavedModel, dir: string): void {
-    const byLayer: Record<string, Record<string, import('../tensor').Tensor>> = {};
+    const byLayer: Record<string, Record<string, Tensor>> = {};
     const layers = this.layers();
     for (const [key, t] of Object.entries(saved.weights)) {
       const dot = key.indexOf('.');
@@ -522,8 +521,7 @@ export abstract class SequenceModel<D, B> {
     }
     this.epochsTrained = saved.epochsTrained;
     if (saved.optimizer) {
-      const trainable = this.trainableLayers();
-      this.optimizer = restoreOptimizer(saved.optimizer, trainable, dir);
+      this.optimizer = restoreOptimizer(saved.optimizer, Object.values(layers), dir);
     }
   }
 }
