@@ -17,3 +17,4 @@ pub mod recurrent;
 pub mod runtime;
 pub mod safetensors;
 pub mod sequence;
+pub mod v8_buffer;
