@@ -98,3 +98,4 @@ export { SequenceTagger, type SequenceTaggerOptions, type TaggingData } from './
 export { Forecaster, type ForecasterOptions, type ForecasterFitOptions, type SeriesData } from './models/forecaster';
 export { loadModel, loadModelOf, type AnyModel } from './models/load';
 export { type SequenceInput } from './models/sequences';
+export * from './audio';

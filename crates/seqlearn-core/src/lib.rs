@@ -8,6 +8,7 @@
 extern crate blas_src;
 
 pub mod activation;
+pub mod audio;
 pub mod error;
 pub mod io;
 pub mod layers;

@@ -5,6 +5,7 @@
 
 #![deny(clippy::all)]
 
+pub mod audio;
 mod convert;
 mod error;
 mod layer_common;
