@@ -99,3 +99,4 @@ export { Forecaster, type ForecasterOptions, type ForecasterFitOptions, type Ser
 export { loadModel, loadModelOf, type AnyModel } from './models/load';
 export { type SequenceInput } from './models/sequences';
 export * from './audio';
+export * from './ctc';

@@ -7,6 +7,7 @@
 
 pub mod audio;
 mod convert;
+pub mod ctc_loss;
 mod error;
 mod layer_common;
 pub mod layers;

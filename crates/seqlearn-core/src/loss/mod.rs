@@ -12,6 +12,7 @@
 //! - Argument names in errors are the JavaScript ones (`logits`, `target`, `posWeight`, …).
 
 pub mod bce;
+pub mod ctc;
 pub mod cross_entropy;
 pub mod mse;
 pub mod softmax;
