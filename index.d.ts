@@ -123,6 +123,44 @@ export declare class Linear {
   get bias(): boolean
 }
 
+/** A backoff n-gram language model (natural-log probabilities). */
+export declare class NgramLm {
+  /** Trains on `sentences` (one sentence each; `<s>`/`</s>` are added). */
+  static train(sentences: Array<string>, options?: NgramTrainArgs | undefined | null): NgramLm
+  /** `train` on a worker thread. */
+  static trainAsync(sentences: Array<string>, options?: NgramTrainArgs | undefined | null): Promise<NgramLm>
+  /** Reads ARPA text (`level`: how to read tokens, default `'word'`). */
+  static fromArpa(text: string, level?: string | undefined | null): NgramLm
+  /** Reads an ARPA file. */
+  static load(path: string, level?: string | undefined | null): NgramLm
+  /** `load` on a worker thread. */
+  static loadAsync(path: string, level?: string | undefined | null): Promise<NgramLm>
+  /** Writes the model as an ARPA file (atomically). */
+  save(path: string): void
+  /** The model as ARPA text. */
+  toArpa(): string
+  /** The order n. */
+  get order(): number
+  /** `'char'` or `'word'`. */
+  get level(): string
+  /** `'kneser-ney'`, `'witten-bell'`, or null for a model read from ARPA. */
+  get smoothing(): string | null
+  /** Number of n-grams of each order. */
+  counts(): Array<number>
+  /** Kneser–Ney discounts `[D1, D2, D3+]` per order (empty otherwise). */
+  discounts(): Array<Array<number>>
+  /** The vocabulary, by id (`<unk>`, `<s>`, `</s>` first). */
+  vocabulary(): Array<string>
+  /** `ln p(token | context)`; tokens outside the vocabulary are `<unk>`. */
+  logProb(context: Array<string>, token: string): number
+  /** The tokens of `text` at the model's level (characters, or whitespace-separated words). */
+  tokenize(text: string): Array<string>
+  /** `ln p(sentence </s> | <s>)`. */
+  sentenceLogProb(sentence: string): number
+  /** Perplexity over the sentences (`</s>` counted, `<s>` not). */
+  perplexity(sentences: Array<string>): number
+}
+
 /** One optimizer over the parameters of a fixed list of layers. */
 export declare class Optimizer {
   /**
@@ -284,6 +322,54 @@ export declare function activationForward(kind: string, input: TensorArg, option
  * (`'tanh'`, `'sigmoid'`), false if it takes the forward input.
  */
 export declare function activationSavesOutput(kind: string, options?: ActivationArgs | undefined | null): boolean
+
+/** `samples` plus white Gaussian noise at `snrDb` (seeded). */
+export declare function addNoise(samples: Float32Array, snrDb: number, seed?: number | undefined | null): JsFloat32
+
+/** `samples` times `10^(gainDb / 20)`. */
+export declare function applyGain(samples: Float32Array, gainDb: number): JsFloat32
+
+/** Features of one utterance, `[frames, dims]` (see `FeatureArgs` for the kinds and options). */
+export declare function audioFeatures(samples: Float32Array, sampleRate: number, options?: FeatureArgs | undefined | null): TensorOut
+
+/**
+ * Features of many utterances on a worker thread, parallel over items on the rayon pool. Items
+ * with `samples` need `sampleRate`; files use their own rate, or must equal `sampleRate` when
+ * it is given. `augment` perturbs each item with its own seeded stream.
+ */
+export declare function audioFeaturesAsync(items: Array<AudioItemArg>, sampleRate?: number | undefined | null, options?: FeatureArgs | undefined | null, augment?: AugmentArgs | undefined | null): Promise<TensorOut[]>
+
+/** One utterance of a batch: exactly one of `path` (a WAV file) or `samples`. */
+export interface AudioItemArg {
+  /** A WAV file. */
+  path?: string
+  /** Mono samples at the batch's `sampleRate`. */
+  samples?: Float32Array
+}
+
+/** Random augmentation applied per item by `audioFeaturesAsync`. */
+export interface AugmentArgs {
+  /** Speed factor range `[low, high]` (resampling). */
+  speed?: Array<number>
+  /** `'sinc'` (default) or `'linear'`. */
+  interpolation?: string
+  /** Gain range in dB. */
+  gainDb?: Array<number>
+  /** SNR range in dB of added white noise. */
+  snrDb?: Array<number>
+  /** SpecAugment time masks (default 0). */
+  timeMasks?: number
+  /** Largest time-mask width in frames (default 0). */
+  maxTimeWidth?: number
+  /** SpecAugment frequency masks (default 0). */
+  freqMasks?: number
+  /** Largest frequency-mask width (default 0). */
+  maxFreqWidth?: number
+  /** Value of masked cells (default 0). */
+  maskValue?: number
+  /** Seed (default 0). */
+  seed?: number
+}
 
 /** Per-call options of `backward`. */
 export interface BackwardArgs {
@@ -455,6 +541,142 @@ export declare function crossEntropySoft(logits: TensorArg, target: TensorArg, o
 /** `crossEntropySoft` on a worker thread. */
 export declare function crossEntropySoftAsync(logits: TensorArg, target: TensorArg, options?: CrossEntropyArgs | undefined | null): Promise<CrossEntropyResult>
 
+/** Options of the beam search (see the TypeScript `CtcBeamSearchOptions`). */
+export interface CtcBeamArgs {
+  /** Blank class (default 0). */
+  blank?: number
+  /** Emissions are `[N, T, C]` (default false). */
+  batchFirst?: boolean
+  /** `'logits'` (default), `'logProbs'` or `'probs'`. */
+  inputKind?: string
+  /** Hypotheses kept per frame (default 100). */
+  beamWidth?: number
+  /** Hypotheses returned per item (default 1). */
+  nBest?: number
+  /** Classes extending beams per frame (default 0 = all). */
+  tokenTopK?: number
+  /** Class log-prob threshold (default −5; −Infinity = off). */
+  tokenMinLogp?: number
+  /** Beam log-score threshold below the best (default −10; −Infinity = off). */
+  beamPruneLogp?: number
+  /** LM weight (default 0.5). */
+  alpha?: number
+  /** Word bonus (default 0). */
+  beta?: number
+  /** Unknown-word score (default −10). */
+  unkScore?: number
+  /** Word delimiter class. */
+  wordDelimiter?: number
+  /** Text of each class (n-gram LMs). */
+  labels?: Array<string>
+  /** Hotword tokens, concatenated. */
+  hotwordTokens?: Int32Array
+  /** Start of each hotword in `hotwordTokens` (length = hotwords + 1). */
+  hotwordOffsets?: Int32Array
+  /** Weight of a hotword (default 10). */
+  hotwordWeight?: number
+  /** Level of the LM callback: `'token'` or `'word'`. */
+  lmLevel?: string
+}
+
+/**
+ * Prefix beam search on the calling thread: parallel over items unless `lmCallback` is given
+ * (then items run one after the other and the callback is called once per frame with the
+ * frame's LM queries).
+ */
+export declare function ctcBeamSearch(emissions: TensorArg, lengths?: Array<number> | undefined | null, options?: CtcBeamArgs | undefined | null, ngram?: NgramLm | undefined | null, lmCallback?: (contextIds: Int32Array, nextIds: Int32Array, units: Int32Array, unitOffsets: Int32Array) => Float64Array): CtcDecodeResult
+
+/** `ctcBeamSearch` on a worker thread (no LM or an n-gram LM). */
+export declare function ctcBeamSearchAsync(emissions: TensorArg, lengths?: Array<number> | undefined | null, options?: CtcBeamArgs | undefined | null, ngram?: NgramLm | undefined | null): Promise<CtcDecodeResult>
+
+/** Options every decoder takes. */
+export interface CtcDecodeArgs {
+  /** Blank class (default 0). */
+  blank?: number
+  /** Emissions are `[N, T, C]` (default false: `[T, N, C]`). */
+  batchFirst?: boolean
+  /** `'logits'` (default), `'logProbs'` or `'probs'`. */
+  inputKind?: string
+}
+
+/**
+ * Hypotheses of a batch, flat: hypothesis `h` has tokens `tokens[offsets[h]..offsets[h + 1]]`;
+ * item `n` has `counts[n]` hypotheses, best first.
+ */
+export interface CtcDecodeResult {
+  /** Tokens of every hypothesis, concatenated. */
+  tokens: Int32Array
+  /** Frame of each token. */
+  timesteps: Int32Array
+  /** Token offsets (hypotheses + 1). */
+  offsets: Int32Array
+  /** Hypotheses per item. */
+  counts: Int32Array
+  /** Ranking score of each hypothesis. */
+  scores: Array<number>
+  /** `ln p_ctc` of each hypothesis. */
+  ctcScores: Array<number>
+  /** Raw `ln p_lm` of each hypothesis. */
+  lmScores: Array<number>
+  /** Words counted for β. */
+  wordCounts: Array<number>
+}
+
+/** Best-path decoding of every item (parallel over items). */
+export declare function ctcGreedyDecode(emissions: TensorArg, lengths?: Array<number> | undefined | null, options?: CtcDecodeArgs | undefined | null): CtcDecodeResult
+
+/** An item without an alignment (fewer frames than labels plus adjacent repeats). */
+export interface CtcInfeasibleInfo {
+  /** The item's index in the batch. */
+  index: number
+  /** Its input length. */
+  inputLength: number
+  /** Its target length. */
+  targetLength: number
+  /** Adjacent equal labels in its target. */
+  repeats: number
+  /** Frames an alignment needs: `targetLength + repeats`. */
+  required: number
+}
+
+/**
+ * The CTC loss of `input` (`[T, N, C]`, or `[N, T, C]` with `batchFirst`) against `targets`
+ * (`[N, S]` padded or `[ΣL]` concatenated) with per-item lengths, and its gradient.
+ */
+export declare function ctcLoss(input: TensorArg, targets: IntTensorArg, inputLengths: Float64Array, targetLengths: Float64Array, options?: CtcLossArgs | undefined | null): CtcLossNativeResult
+
+/** Options of `ctcLoss` (PyTorch's defaults; see the core module for the conventions). */
+export interface CtcLossArgs {
+  /** The blank class (default 0). */
+  blank?: number
+  /** `'none' | 'sum' | 'mean'` (default `'mean'`). */
+  reduction?: string
+  /** Infinite losses and their gradients become 0 (default false). */
+  zeroInfinity?: boolean
+  /** `'logits'` (default; gradient `softmax − γ`) or `'logProbs'` (gradient `exp(lp) − γ`). */
+  inputKind?: string
+  /** The input is `[N, T, C]` instead of `[T, N, C]` (default false). */
+  batchFirst?: boolean
+}
+
+/**
+ * `ctcLoss` on a worker thread (the inputs are copied first; the gradient buffer is V8's,
+ * written by the worker).
+ */
+export declare function ctcLossAsync(input: TensorArg, targets: IntTensorArg, inputLengths: Float64Array, targetLengths: Float64Array, options?: CtcLossArgs | undefined | null): Promise<CtcLossNativeResult>
+
+/** Result of `ctcLoss`. */
+export interface CtcLossNativeResult {
+  /** The reduced loss (`'none'`: the sum of the per-item losses). */
+  loss: number
+  /** Per-item losses (after `zeroInfinity`), length N. */
+  losses: Float32Array
+  /** d loss / d input, the input's shape. */
+  grad: GradTensor
+  /** The items without an alignment. */
+  infeasible: Array<CtcInfeasibleInfo>
+}
+
 /** Options of the native `Dropout` constructor. */
 export interface DropoutArgs {
   /** Drop probability in [0, 1]. */
@@ -473,6 +695,68 @@ export interface EmbeddingArgs {
   paddingIdx?: number
   /** Seed of the N(0, 1) init (default 0). */
   seed?: number
+}
+
+/** Error counts of `hypotheses` against `references` in `unit`s (`'word'` or `'char'`). */
+export declare function errorRate(references: Array<string>, hypotheses: Array<string>, unit: string): ErrorRateResult
+
+/** `errorRate` on a worker thread. */
+export declare function errorRateAsync(references: Array<string>, hypotheses: Array<string>, unit: string): Promise<ErrorRateResult>
+
+/** Edit counts of a corpus and the rate. */
+export interface ErrorRateResult {
+  /** `edits / referenceUnits` (`edits` when there are no reference units, as jiwer). */
+  rate: number
+  /** Minimum substitutions + deletions + insertions, summed over the pairs. */
+  edits: number
+  /** Words or characters of the references. */
+  referenceUnits: number
+  /** Words or characters of the hypotheses. */
+  hypothesisUnits: number
+}
+
+/** Options of the feature functions (every field optional; defaults in the core's `FeatureOptions`). */
+export interface FeatureArgs {
+  /** `'spectrogram'`, `'mel'`, `'logMel'` (default) or `'mfcc'`. */
+  kind?: string
+  /** FFT size (default: next power of two ≥ winLength). */
+  nFft?: number
+  /** Window length (default round(0.025 · sampleRate), at most nFft). */
+  winLength?: number
+  /** Hop length (default round(0.010 · sampleRate)). */
+  hopLength?: number
+  /** Centre frames with padding (default true). */
+  center?: boolean
+  /** `'reflect'` (default) or `'constant'`. */
+  padMode?: string
+  /** Magnitude exponent (default 2). */
+  power?: number
+  /** Mel filters (default 40). */
+  nMels?: number
+  /** Lowest mel frequency (default 0). */
+  fMin?: number
+  /** Highest mel frequency (default sampleRate / 2). */
+  fMax?: number
+  /** `'slaney'` (default) or `'htk'`. */
+  melScale?: string
+  /** `'slaney'` (default) or `'none'`. */
+  melNorm?: string
+  /** Log-mel floor (default 1e-10). */
+  logFloor?: number
+  /** Log-mel offset (default 0). */
+  logOffset?: number
+  /** MFCCs kept (default 13). */
+  nMfcc?: number
+  /** MFCC dB range (default 80; Infinity: no clamp). */
+  topDb?: number
+  /** MFCC power floor before the dB conversion (default 1e-10). */
+  amin?: number
+  /** MFCC lifter (default 0). */
+  lifter?: number
+  /** Per-utterance normalisation (default false). */
+  normalize?: boolean
+  /** Standard-deviation floor of the normalisation (default 1e-5). */
+  normalizeEps?: number
 }
 
 /** Per-call options of `forward`. */
@@ -585,6 +869,9 @@ export declare function meanAbsoluteError(pred: TensorArg, target: TensorArg): n
 /** Mean absolute percentage error (a fraction; scikit-learn's formula with ε for zero targets). */
 export declare function meanAbsolutePercentageError(pred: TensorArg, target: TensorArg): number
 
+/** The mel filterbank `[nMels, nFft / 2 + 1]` the feature functions use with these options. */
+export declare function melFilterbank(sampleRate: number, options?: FeatureArgs | undefined | null): TensorOut
+
 /** Options of `mseLoss`. */
 export interface MseArgs {
   /** `'none' | 'sum' | 'mean'` (default `'mean'`). */
@@ -615,6 +902,24 @@ export interface NamedTensorOut {
   /** Shape. */
   shape: Array<number>
 }
+
+/** Options of `NgramLm.train` (see the TypeScript `NgramTrainOptions`). */
+export interface NgramTrainArgs {
+  /** Order n (default 3). */
+  order?: number
+  /** `'kneser-ney'` (default) or `'witten-bell'`. */
+  smoothing?: string
+  /** `'word'` (default) or `'char'`. */
+  level?: string
+  /** Tokens seen fewer times become `<unk>` (default 1). */
+  minCount?: number
+}
+
+/**
+ * Per-utterance normalisation of `features` `[frames, dims]`: each coefficient minus its mean,
+ * divided by max(std, eps) (default eps 1e-5).
+ */
+export declare function normalizeFeatures(features: TensorArg, eps?: number | undefined | null): TensorOut
 
 /**
  * Hyper-parameters with PyTorch's names in camelCase. Unset fields keep their current value
@@ -704,6 +1009,15 @@ export declare function randomNormal(n: number, seed: number): Float32Array
 
 /** `n` values uniform in [low, high) from `seed`. */
 export declare function randomUniform(n: number, low: number, high: number, seed: number): Float32Array
+
+/** Reads a WAV file (PCM 8/16/24/32-bit, IEEE float 32/64-bit, WAVE_FORMAT_EXTENSIBLE of those). */
+export declare function readWav(path: string): WavResult
+
+/** Reads many WAV files on a worker thread, in parallel over files. */
+export declare function readWavAsync(paths: Array<string>): Promise<WavResult[]>
+
+/** Decodes WAV bytes held in memory; `name` (default `'bytes'`) names them in errors. */
+export declare function readWavBytes(bytes: Uint8Array, name?: string | undefined | null): WavResult
 
 /** Options of the native constructor (see the TypeScript `RecurrentOptions`). */
 export interface RecurrentNetOptions {
@@ -815,6 +1129,28 @@ export interface SoftmaxArgs {
 /** Gradient of the logits from the softmax `output` and its gradient. */
 export declare function softmaxBackward(output: TensorArg, gradOutput: TensorArg, options?: SoftmaxArgs | undefined | null): TensorOut
 
+/** SpecAugment time and frequency masks on a copy of `features` `[frames, dims]` (seeded). */
+export declare function specAugment(features: TensorArg, options: SpecAugmentArgs): TensorOut
+
+/** Options of `specAugment`. */
+export interface SpecAugmentArgs {
+  /** Number of time masks (default 0). */
+  timeMasks?: number
+  /** Largest time-mask width in frames (default 0). */
+  maxTimeWidth?: number
+  /** Number of frequency masks (default 0). */
+  freqMasks?: number
+  /** Largest frequency-mask width (default 0). */
+  maxFreqWidth?: number
+  /** Value of masked cells (default 0). */
+  maskValue?: number
+  /** Seed (default 0). */
+  seed?: number
+}
+
+/** Resamples `samples` to play `factor` times faster (`'sinc'` default, or `'linear'`). */
+export declare function speedPerturb(samples: Float32Array, factor: number, interpolation?: string | undefined | null): JsFloat32
+
 /** Symmetric mean absolute percentage error (a fraction in [0, 2]). */
 export declare function symmetricMeanAbsolutePercentageError(pred: TensorArg, target: TensorArg): number
 
@@ -836,3 +1172,20 @@ export interface TensorOut {
 
 /** Fraction of items whose target is among the `k` highest logits. */
 export declare function topKAccuracy(logits: TensorArg, target: IntTensorArg, k: number, ignoreIndex?: number | undefined | null): AccuracyResult
+
+/** A decoded WAV file (mixed down to mono). */
+export interface WavResult {
+  /** Samples per second. */
+  sampleRate: number
+  /** Channels in the file (the samples are their mean). */
+  channels: number
+  /** Bits per stored sample (8, 16, 24, 32 or 64). */
+  bitsPerSample: number
+  /** `'pcm'` (integer) or `'float'`. */
+  format: string
+  /** Mono samples in [-1, 1) for integer formats. */
+  samples: Float32Array
+}
+
+/** Writes mono samples as a 16-bit PCM WAV file, atomically (`round(x · 32768)`, clamped). */
+export declare function writeWav(path: string, samples: Float32Array, sampleRate: number): void

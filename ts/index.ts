@@ -100,3 +100,4 @@ export { loadModel, loadModelOf, type AnyModel } from './models/load';
 export { type SequenceInput } from './models/sequences';
 export * from './audio';
 export * from './ctc';
+export { wordErrorRate, charErrorRate, errorCounts, errorCountsAsync, type ErrorCounts, type ErrorUnit } from './training/error-rate';

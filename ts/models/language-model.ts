@@ -12,7 +12,7 @@ import { Linear } from '../nn/linear';
 import type { Trainable } from '../nn/module';
 import { Sampler } from '../nn/sequence';
 import { IntTensor, type Tensor } from '../tensor';
-import { crossEntropyAsync } from '../training/loss';
+import { crossEntropyAsync, logSoftmax } from '../training/loss';
 import { Backbone, backboneConfig, type BackboneOptions, type RecurrentState } from './backbone';
 import { SequenceModel, type BatchPlan, type BatchResult, type FitOptions, type History, type Json, type PlanContext } from './model';
 
@@ -222,6 +222,25 @@ export class LanguageModel extends SequenceModel<LanguageModelData, Window> {
     } finally {
       this.seqLen = saved;
     }
+  }
+
+  /**
+   * One recurrent step for a batch, synchronously (for decoders that score hypotheses on the
+   * JavaScript thread, e.g. a CTC beam search callback): feeds token `ids[b]` to sequence `b`
+   * from `state` (zeros when absent; `[layers, B, H]` as `forward` returns it) and returns the
+   * next-token log-probabilities `[B, V]` and the new state.
+   */
+  stepLogProbs(ids: Int32Array, state?: RecurrentState): { logProbs: Tensor; state: RecurrentState } {
+    if (!(ids instanceof Int32Array) || ids.length === 0) throw new TypeError(`ids: expected a non-empty Int32Array of token ids, got ${describe(ids)}`);
+    const B = ids.length;
+    const x = (this.backbone.embedding as NonNullable<Backbone['embedding']>).forward(new IntTensor(ids, [1, B]));
+    const r = this.backbone.rnn.forward(x, { h0: state?.h, c0: state?.c });
+    const H = this.backbone.outputSize;
+    const logits = this.head.forward(r.output.reshape([B, H]));
+    const next: RecurrentState = { h: r.h };
+    const c = (r as { c?: Tensor }).c;
+    if (c) next.c = c;
+    return { logProbs: logSoftmax(logits), state: next };
   }
 
   /** Samples text after `prompt` (one native step per token; yields to the event loop). */

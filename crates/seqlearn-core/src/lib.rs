@@ -9,13 +9,16 @@ extern crate blas_src;
 
 pub mod activation;
 pub mod audio;
+pub mod decode;
 pub mod error;
+pub mod error_rate;
 pub mod io;
 pub mod layers;
 pub mod linalg;
 pub mod loss;
 pub mod metrics;
 pub mod module;
+pub mod ngram;
 pub mod optim;
 pub mod parallel;
 pub mod recurrent;

@@ -8,11 +8,14 @@
 pub mod audio;
 mod convert;
 pub mod ctc_loss;
+pub mod decode;
 mod error;
+pub mod error_rate;
 mod layer_common;
 pub mod layers;
 pub mod losses;
 pub mod metrics;
+pub mod ngram;
 pub mod optim;
 pub mod params;
 pub mod recurrent;
