@@ -7,13 +7,14 @@ import { FormatError } from '../errors';
 import { Vocabulary } from '../data/vocabulary';
 import { SequenceClassifier, type SequenceClassifierOptions } from './classifier';
 import { readModelDir, type SavedModel } from './checkpoint';
+import { CtcModel, type CtcModelOptions } from './ctc-model';
 import { Forecaster, type ForecasterOptions } from './forecaster';
 import { registerModelLoader } from './model';
 import { LanguageModel, type LanguageModelOptions } from './language-model';
 import { SequenceTagger, type SequenceTaggerOptions } from './tagger';
 
 /** Any ready model. */
-export type AnyModel = LanguageModel | SequenceClassifier | SequenceTagger | Forecaster;
+export type AnyModel = LanguageModel | SequenceClassifier | SequenceTagger | Forecaster | CtcModel;
 
 function build(saved: SavedModel, dir: string): AnyModel {
   const cfg = saved.config as Record<string, unknown>;
@@ -36,8 +37,12 @@ function build(saved: SavedModel, dir: string): AnyModel {
         const scale = cfg.scale as { mean: number; std: number } | null;
         return new Forecaster({ ...(cfg as unknown as ForecasterOptions), scale: scale ?? undefined });
       }
+      case 'CtcModel': {
+        const specAugment = cfg.specAugment as CtcModelOptions['specAugment'] | null;
+        return new CtcModel({ ...(cfg as unknown as CtcModelOptions), specAugment: specAugment ?? undefined });
+      }
       default:
-        throw new FormatError(`${dir}/config.json: unknown model kind '${saved.kind}' (known: LanguageModel, SequenceClassifier, SequenceTagger, Forecaster)`, 'ERR_SEQLEARN_FORMAT');
+        throw new FormatError(`${dir}/config.json: unknown model kind '${saved.kind}' (known: LanguageModel, SequenceClassifier, SequenceTagger, Forecaster, CtcModel)`, 'ERR_SEQLEARN_FORMAT');
     }
   } catch (err) {
     if (err instanceof FormatError) throw err;
