@@ -2,10 +2,12 @@
 // them when no name is given), passing the flags through.
 //   npm run bench -- recurrent --quick --only lstm --configs 0,1
 //   npm run bench -- lm --quick --skip tfjs
+//   npm run bench -- ctc --warpctc /path/libwarpctc.so
 import { run as recurrent } from './recurrent';
 import { run as lm } from './lm';
+import { run as ctc } from './ctc';
 
-const BENCHES: Record<string, (argv: string[]) => Promise<unknown>> = { recurrent, lm };
+const BENCHES: Record<string, (argv: string[]) => Promise<unknown>> = { recurrent, lm, ctc };
 
 async function main() {
   const argv = process.argv.slice(2);
