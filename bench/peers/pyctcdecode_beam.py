@@ -33,10 +33,11 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import time
 
 import numpy as np
 from pyctcdecode import build_ctcdecoder
+
+from timing import time_calls  # noqa: E402  (bench/peers/timing.py, beside this script)
 
 
 def parse():
@@ -53,20 +54,6 @@ def parse():
     if not widths or min(widths) < 1 or a.threads < 1 or a.reps < 1 or a.min_reps < 1 or a.warmup < 0:
         p.error("--beam-widths, --threads, --reps, --min-reps must be >= 1, --warmup >= 0")
     return a, widths
-
-
-def time_calls(fn, a):
-    for _ in range(a.warmup):
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < a.reps:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-        if len(times) >= a.min_reps and time.perf_counter() - start > a.max_seconds:
-            break
-    return times
 
 
 def main():

@@ -30,11 +30,12 @@ Prints ONE JSON line:
 import argparse
 import json
 import os
-import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from timing import time_calls  # noqa: E402  (bench/peers/timing.py, beside this script)
 
 
 def parse():
@@ -71,20 +72,6 @@ def load(d):
     il = torch.full((N,), T, dtype=torch.int64)
     tl = torch.full((N,), L, dtype=torch.int64)
     return meta, logits, targets, il, tl
-
-
-def time_calls(fn, a):
-    for _ in range(a.warmup):
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < a.reps:
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-        if len(times) >= a.min_reps and time.perf_counter() - start > a.max_seconds:
-            break
-    return times
 
 
 def main():
