@@ -96,7 +96,7 @@ export { LanguageModel, type LanguageModelOptions, type LanguageModelFromTextOpt
 export { SequenceClassifier, type SequenceClassifierOptions, type ClassificationData, type PoolingMode } from './models/classifier';
 export { SequenceTagger, type SequenceTaggerOptions, type TaggingData } from './models/tagger';
 export { Forecaster, type ForecasterOptions, type ForecasterFitOptions, type SeriesData } from './models/forecaster';
-export { CtcModel, type CtcModelOptions, type CtcUtterance, type CtcTokenUnit, type CtcSpecAugmentOptions, type TranscribeOptions, type CtcCandidate, type CtcTranscription } from './models/ctc-model';
+export { CtcModel, type CtcModelOptions, type CtcUtterance, type CtcTokenUnit, type CtcSpecAugmentOptions, type TranscribeOptions, type TranscribeBeamOptions, type CtcCandidate, type CtcTranscription } from './models/ctc-model';
 export { loadModel, loadModelOf, type AnyModel } from './models/load';
 export { type SequenceInput } from './models/sequences';
 export * from './audio';

@@ -62,36 +62,19 @@ export interface CtcUtterance {
   text: string;
 }
 
-/** Options of `transcribe` / `transcribeDetailed` (beam options as `ctcBeamSearch` takes them). */
-export interface TranscribeOptions {
+/** The beam-search knobs `transcribe` passes through to `ctcBeamSearch` (same names, meanings and defaults). */
+export type TranscribeBeamOptions = Pick<CtcBeamSearchOptions, 'beamWidth' | 'nBest' | 'tokenTopK' | 'tokenMinLogp' | 'beamPruneLogp' | 'lm' | 'alpha' | 'beta' | 'unkScore' | 'hotwordWeight'>;
+
+/**
+ * Options of `transcribe` / `transcribeDetailed`: the beam-search knobs of `ctcBeamSearch`
+ * (used by `decoder: 'beam'` only; an `NgramLanguageModel` decodes off the JS thread, a callback
+ * LM on it; with a character alphabet, words end at the space token), plus:
+ */
+export interface TranscribeOptions extends TranscribeBeamOptions {
   /** `'greedy'` (best path; default without `lm`) or `'beam'` (prefix beam search; default with `lm`). */
   decoder?: 'greedy' | 'beam';
-  /** Beams kept per frame (beam search; default 100). */
-  beamWidth?: number;
-  /** Hypotheses returned per utterance by `transcribeDetailed` (beam search; default 1). */
-  nBest?: number;
-  /** Per frame, only the `tokenTopK` most likely classes extend beams (beam search; default all). */
-  tokenTopK?: number;
-  /** Per frame, classes below this log-probability are skipped unless they are the argmax (beam search; default −5). */
-  tokenMinLogp?: number;
-  /** Beams scoring this far below the best are dropped (beam search; default −10). */
-  beamPruneLogp?: number;
-  /**
-   * A language model for shallow fusion (beam search): score = log p_ctc + α·log p_lm + β·words.
-   * An `NgramLanguageModel` (character or word level; with a character alphabet, words end at
-   * the space token) decodes off the JS thread; a callback LM runs on it.
-   */
-  lm?: CtcLanguageModel;
-  /** LM weight α (default 0.5). */
-  alpha?: number;
-  /** Word insertion bonus β (default 1.5 with an LM, 0 without). */
-  beta?: number;
-  /** Score of a word outside a word-level n-gram LM's vocabulary (default −10). */
-  unkScore?: number;
   /** Words to favour (beam search; each spelled with the alphabet's tokens). */
   hotwords?: readonly string[];
-  /** Bonus per completed hotword (default 10). */
-  hotwordWeight?: number;
   /** Utterances per forward batch (default 32). */
   batchSize?: number;
 }

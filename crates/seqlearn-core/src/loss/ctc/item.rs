@@ -209,6 +209,17 @@ struct Store<'a> {
     lambda: f64,
 }
 
+/// (frame, row) of step `j` of a half that covers `steps` frames from `first`: forward halves
+/// walk up from `first`, backward halves down from the last frame (rows indexed by frame order).
+#[inline(always)]
+fn step_at(forward: bool, first: usize, steps: usize, j: usize) -> (usize, usize) {
+    if forward {
+        (first + j, j)
+    } else {
+        (first + steps - 1 - j, steps - 1 - j)
+    }
+}
+
 impl Store<'_> {
     fn steps(&self) -> usize {
         self.off.len()
@@ -217,11 +228,7 @@ impl Store<'_> {
     /// (frame, row in this half) of step `j`.
     #[inline(always)]
     fn at(&self, j: usize) -> (usize, usize) {
-        if self.forward {
-            (self.first + j, j)
-        } else {
-            (self.first + self.steps() - 1 - j, self.steps() - 1 - j)
-        }
+        step_at(self.forward, self.first, self.steps(), j)
     }
 
     /// Dense work of step `j`'s frame; false if the frame is not finite.
@@ -344,11 +351,7 @@ impl<'a> Sweep<'a> {
 
     #[inline(always)]
     fn at(&self, j: usize) -> (usize, usize) {
-        if self.forward {
-            (self.first + j, j)
-        } else {
-            (self.first + self.steps() - 1 - j, self.steps() - 1 - j)
-        }
+        step_at(self.forward, self.first, self.steps(), j)
     }
 
     /// True when step `j` has no neighbour row: β at the last frame (`h = T`).
