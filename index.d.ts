@@ -22,6 +22,28 @@ export type TypedArray =
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A word2vec/GloVe vocabulary: `</s>` at id 0, then words by decreasing count. */
+export declare class CorpusVocab {
+  /** Counts the words of a corpus on a worker thread (the C word2vec tool's tokenisation). */
+  static buildAsync(source: CorpusSource, options?: VocabBuildOptions | undefined | null, progress?: JobHandle | undefined | null): Promise<CorpusVocab>
+  /** Reads a vocabulary in the C tool's `-save-vocab` format, sorted and filtered by `options`. */
+  static load(path: string, options?: VocabBuildOptions | undefined | null): CorpusVocab
+  /** Writes the C tool's `-save-vocab` format (`word count` per line), atomically. */
+  save(path: string): void
+  /** Number of entries (`</s>` included). */
+  get size(): number
+  /** In-vocabulary tokens of one pass over the corpus (the C tool's `train_words`). */
+  get trainWords(): number
+  /** All words, index = id. */
+  words(): Array<string>
+  /** All counts, index = id. */
+  counts(): Array<number>
+  /** The id of `word`, or null. */
+  id(word: string): number | null
+  /** The count of `word` (0 when absent). */
+  count(word: string): number
+}
+
 /** Inverted dropout (`torch.nn.Dropout`), seeded per call. */
 export declare class Dropout {
   /** A dropout layer with probability `p`. */
@@ -86,6 +108,80 @@ export declare class Embedding {
   get embeddingDim(): number
   /** The padding row (0..N), if any. */
   get paddingIdx(): number | null
+}
+
+/**
+ * Progress and cancellation of a long job running on a worker thread. Create one, pass it to
+ * the job, poll `progress()`, call `abort()` to stop the job at its next check.
+ */
+export declare class JobHandle {
+  /** A fresh, idle handle. */
+  constructor()
+  /** The current counters (cheap: a few atomic loads). */
+  progress(): JobProgressInfo
+  /** Asks the job to stop; it rejects with an error on argument `signal`. */
+  abort(): void
+}
+
+/** Word vectors with their vocabulary (see the TypeScript `KeyedVectors`). */
+export declare class KeyedVectors {
+  /** Vectors from words and row-major values `[words.length, dim]` (copied). */
+  static fromVectors(words: Array<string>, vectors: TensorArg): KeyedVectors
+  /** Loads a word2vec text or binary file (`binary` absent: detected). */
+  static load(path: string, binary?: boolean | undefined | null, limit?: number | undefined | null): KeyedVectors
+  /** `load` on a worker thread. */
+  static loadAsync(path: string, binary?: boolean | undefined | null, limit?: number | undefined | null): Promise<KeyedVectors>
+  /** Writes a word2vec binary or text file atomically. */
+  save(path: string, binary: boolean): void
+  /** `save` on a worker thread. */
+  saveAsync(path: string, binary: boolean): Promise<void>
+  /** Number of words. */
+  get size(): number
+  /** Values per vector. */
+  get dim(): number
+  /** The words in row order. */
+  words(): Array<string>
+  /** The row of `word`, or null. */
+  index(word: string): number | null
+  /** A copy of the vector of `word` (error naming `word` when absent). */
+  vector(word: string): Float32Array
+  /** A copy of every vector, `[size, dim]`. */
+  vectors(): TensorOut
+  /**
+   * Copies of the vectors of `words`, stacked `[words.length, dim]` (error naming `words[i]`
+   * for a word outside the vocabulary).
+   */
+  vectorsOf(words: Array<string>): TensorOut
+  /** Cosine similarity of two words. */
+  similarity(a: string, b: string): number
+  /** 3CosAdd: the `topN` rows nearest the weighted mean of the terms. */
+  mostSimilar(terms: Array<QueryTerm>, topN: number, restrictVocab?: number | undefined | null): Array<NeighbourOut>
+  /** 3CosMul over positive and negative terms. */
+  mostSimilarCosmul(positive: Array<QueryTerm>, negative: Array<QueryTerm>, topN: number, restrictVocab?: number | undefined | null): Array<NeighbourOut>
+  /** The `topN` rows nearest `vector` by cosine, leaving out the rows of `exclude` (words). */
+  similarByVector(vector: Float32Array, topN: number, restrictVocab?: number | undefined | null, exclude?: Array<string> | undefined | null): Array<NeighbourOut>
+  /** Nearest rows of each row of `vectors` `[m, dim]` (one GEMM per block of the table). */
+  similarByVectors(vectors: TensorArg, topN: number, restrictVocab?: number | undefined | null): Array<Array<NeighbourOut>>
+  /** Cosine similarity of `vector` with every row (or the first `restrictVocab`). */
+  cosineSimilarities(vector: Float32Array, restrictVocab?: number | undefined | null): Float32Array
+  /** The word furthest from the mean of the words. */
+  doesntMatch(words: Array<string>): string
+  /** Scores an analogy file (questions-words format) on a worker thread. */
+  evaluateAnalogiesAsync(path: string, options: AnalogyArgs): Promise<AnalogyReportOut>
+  /** Scores a word-pair similarity file on a worker thread. */
+  evaluateWordPairsAsync(path: string, options: WordPairArgs): Promise<WordPairReportOut>
+  /** The bias direction of word pairs (`'average'` or `'pca'`). */
+  biasDirection(pairs: Array<Array<string>>, method: string): Float32Array
+  /** Removes the component of `word` along `direction` (in place). */
+  neutralize(word: string, direction: Float32Array): void
+  /** Equalizes the pair `(a, b)` about `direction` (in place). */
+  equalize(a: string, b: string, direction: Float32Array): void
+  /** 2-D coordinates `[words.length, 2]` of `words` (on the calling thread). */
+  project(words: Array<string>, options: ProjectArgs): TensorOut
+  /** `project` on a worker thread. */
+  projectAsync(words: Array<string>, options: ProjectArgs): Promise<TensorOut>
+  /** K-means word classes (the C tool's `-classes`) on a worker thread. */
+  kmeansClassesAsync(classes: number, iterations: number): Promise<Int32Array>
 }
 
 /** A fully connected layer (`torch.nn.Linear`); parameters `weight` `[out, in]`, `bias` `[out]`. */
@@ -278,6 +374,33 @@ export declare class SequencePool {
   backward(grad: TensorArg): TensorOut
 }
 
+/** A word2vec trainer: options validated at construction; one `trainAsync` at a time. */
+export declare class Word2VecTrainer {
+  /** Validates `options` (errors name the option). */
+  constructor(options?: Word2VecOptions | undefined | null)
+  /**
+   * Trains on `source` on a worker thread: counts its vocabulary (unless `vocab` is given),
+   * reads it into memory (unless `stream`), trains, and resolves to the input vectors, one per
+   * vocabulary word (`</s>` first, as the C tool writes them).
+   */
+  trainAsync(source: CorpusSource, vocab?: CorpusVocab | undefined | null): Promise<KeyedVectors>
+  /**
+   * The current run's counters: phase (`'vocab'`, `'reading'` in bytes; `'training'` in
+   * words; `'done'`), epoch and learning rate. Cheap (atomic loads).
+   */
+  progress(): JobProgressInfo
+  /** Asks the running job to stop; `trainAsync` then rejects with an error on argument `signal`. */
+  abort(): void
+  /** Whether a `trainAsync` is running. */
+  get busy(): boolean
+  /** The vocabulary of the last successful run (null before). */
+  vocab(): CorpusVocab | null
+  /** What the last successful run did (null before). */
+  stats(): Word2VecStats | null
+  /** The resolved method for these options (`'hogwild'` or `'batched'`). */
+  get method(): string
+}
+
 /** Fraction of items predicted right (argmax of `logits`, or `labels`), skipping `ignoreIndex` targets. */
 export declare function accuracy(pred: PredictionsArg, target: IntTensorArg, ignoreIndex?: number | undefined | null): AccuracyResult
 
@@ -325,6 +448,60 @@ export declare function activationSavesOutput(kind: string, options?: Activation
 
 /** `samples` plus white Gaussian noise at `snrDb` (seeded). */
 export declare function addNoise(samples: Float32Array, snrDb: number, seed?: number | undefined | null): JsFloat32
+
+/** Options of `evaluateAnalogiesAsync`. */
+export interface AnalogyArgs {
+  /** Leading rows that take part (absent = all). */
+  restrictVocab?: number
+  /** Upper-case words before matching (default true). */
+  caseInsensitive?: boolean
+  /** `'3cosadd'` (default) or `'3cosmul'`. */
+  method?: string
+}
+
+/** Correct answers and questions seen over a group of sections. */
+export interface AnalogyGroupOut {
+  /** Correct answers. */
+  correct: number
+  /** Questions evaluated. */
+  seen: number
+  /** `correct / seen` (0 when nothing was seen). */
+  accuracy: number
+}
+
+/** Result of `evaluateAnalogiesAsync`. */
+export interface AnalogyReportOut {
+  /** Per section, in file order. */
+  sections: Array<AnalogySectionOut>
+  /** Correct answers over all sections. */
+  correct: number
+  /** Questions evaluated. */
+  seen: number
+  /** Questions in the file. */
+  questions: number
+  /** `correct / seen`. */
+  accuracy: number
+  /** Semantic sections. */
+  semantic: AnalogyGroupOut
+  /** Syntactic (`gram*`) sections. */
+  syntactic: AnalogyGroupOut
+}
+
+/** One section of an analogy report. */
+export interface AnalogySectionOut {
+  /** The section name. */
+  name: string
+  /** Correct answers. */
+  correct: number
+  /** Questions evaluated. */
+  seen: number
+  /** Questions in the file's section. */
+  questions: number
+  /** `correct / seen`. */
+  accuracy: number
+  /** False for `gram*` sections. */
+  semantic: boolean
+}
 
 /** `samples` times `10^(gainDb / 20)`. */
 export declare function applyGain(samples: Float32Array, gainDb: number): JsFloat32
@@ -495,6 +672,17 @@ export declare function clipGradValue(layers: Array<ParamHandle>, clipValue: num
 
 /** Confusion matrix `[C, C]`: rows are true classes, columns predicted ones. */
 export declare function confusionMatrix(pred: PredictionsArg, target: IntTensorArg, numClasses?: number | undefined | null, ignoreIndex?: number | undefined | null): IntTensorOut
+
+/**
+ * Where a corpus comes from: exactly one of a file `path` or an in-memory `text` (tokens
+ * separated by spaces/tabs, sentences by newlines).
+ */
+export interface CorpusSource {
+  /** A text file, read streamed. */
+  path?: string
+  /** The corpus itself. */
+  text?: string
+}
 
 /**
  * Softmax cross-entropy of `logits` `[..., C]` against class indices `target` `[...]`
@@ -815,6 +1003,24 @@ export interface IntTensorOut {
   shape: Array<number>
 }
 
+/** A snapshot of a job's progress. */
+export interface JobProgressInfo {
+  /** `'idle' | 'vocab' | 'reading' | 'training' | 'done'`. */
+  phase: string
+  /** Units done in this phase (bytes while counting/reading, words while training). */
+  done: number
+  /** Units of this phase (0 when unknown). */
+  total: number
+  /** 1-based epoch while training, else 0. */
+  epoch: number
+  /** Epochs of the job. */
+  epochs: number
+  /** Current learning rate (training). */
+  alpha: number
+  /** Whether an abort was requested. */
+  aborted: boolean
+}
+
 /** Gradient of `lastStateForward`: `[B, D·H]` → `[layers·D, B, H]` (zero below the top layer). */
 export declare function lastStateBackward(grad: TensorArg, hShape: Array<number>, numDirections: number): TensorOut
 
@@ -901,6 +1107,14 @@ export interface NamedTensorOut {
   data: Float32Array
   /** Shape. */
   shape: Array<number>
+}
+
+/** A neighbour returned by the similarity queries. */
+export interface NeighbourOut {
+  /** The word. */
+  word: string
+  /** Cosine similarity (3CosMul score for `mostSimilarCosmul`). */
+  similarity: number
 }
 
 /** Options of `NgramLm.train` (see the TypeScript `NgramTrainOptions`). */
@@ -1002,6 +1216,37 @@ export interface PredictionsArg {
   logits?: TensorArg
   /** Predicted class indices. */
   labels?: IntTensorArg
+}
+
+/** Options of `project` / `projectAsync`. */
+export interface ProjectArgs {
+  /** `'pca'` or `'tsne'`. */
+  method: string
+  /** Normalise the vectors first (default true). */
+  normalize?: boolean
+  /** t-SNE perplexity. */
+  perplexity?: number
+  /** t-SNE iterations (default 1000). */
+  iterations?: number
+  /** t-SNE learning rate (default 'auto'). */
+  learningRate?: number
+  /** t-SNE seed (default 0). */
+  seed?: number
+}
+
+/**
+ * One term of a query: exactly one of `word` / `vector`, with a signed weight; `arg` names it
+ * in errors (e.g. `positive[1]`).
+ */
+export interface QueryTerm {
+  /** A word of the vocabulary. */
+  word?: string
+  /** A raw vector of `dim` values. */
+  vector?: Float32Array
+  /** Signed weight (+1 positive, −1 negative in gensim's convention). */
+  weight: number
+  /** The argument name for errors. */
+  arg: string
 }
 
 /** `n` standard-normal values from `seed`. */
@@ -1173,6 +1418,14 @@ export interface TensorOut {
 /** Fraction of items whose target is among the `k` highest logits. */
 export declare function topKAccuracy(logits: TensorArg, target: IntTensorArg, k: number, ignoreIndex?: number | undefined | null): AccuracyResult
 
+/** Options of `CorpusVocab.buildAsync` / `load`. */
+export interface VocabBuildOptions {
+  /** Words seen fewer times are dropped (default 5; `</s>` is always kept). */
+  minCount?: number
+  /** At most this many entries, `</s>` included (default: no limit). */
+  maxVocab?: number
+}
+
 /** A decoded WAV file (mixed down to mono). */
 export interface WavResult {
   /** Samples per second. */
@@ -1185,6 +1438,98 @@ export interface WavResult {
   format: string
   /** Mono samples in [-1, 1) for integer formats. */
   samples: Float32Array
+}
+
+/** Options of `new Word2VecTrainer(options)`: the C tool's flags in camelCase, with its defaults. */
+export interface Word2VecOptions {
+  /** Vector dimension (`-size`, default 100). */
+  size?: number
+  /** Maximum context distance (`-window`, default 5). */
+  window?: number
+  /** Subsampling threshold (`-sample`, default 1e-3; 0 = off). */
+  sample?: number
+  /** Hierarchical softmax (`-hs`, default false). */
+  hs?: boolean
+  /** Negative samples (`-negative`, default 5, or 0 when `fullSoftmax` is set; 0 = off). */
+  negative?: number
+  /** CBOW (true, default) or skip-gram (false) (`-cbow`). */
+  cbow?: boolean
+  /** CBOW: mean (true, default) or sum of the context vectors. */
+  cbowMean?: boolean
+  /** Starting learning rate (`-alpha`; default 0.05 for CBOW, 0.025 for skip-gram). */
+  alpha?: number
+  /** Final learning rate as a fraction of `alpha` (default 1e-4). */
+  minAlphaRatio?: number
+  /** Epochs (`-iter`, default 5). */
+  iter?: number
+  /** Minimum count of a word (`-min-count`, default 5); ignored when a vocabulary is given. */
+  minCount?: number
+  /** Largest vocabulary, `</s>` included (default: no limit); ignored when a vocabulary is given. */
+  maxVocab?: number
+  /** Corpus shards / worker threads (`-threads`; default 0 = the pool size). */
+  threads?: number
+  /** Seed of the initialisation and the samplers (default 1). */
+  seed?: number
+  /** Same vectors for the same seed, on one worker (default false). */
+  deterministic?: boolean
+  /** Full softmax over the vocabulary (small vocabularies only; default false). */
+  fullSoftmax?: boolean
+  /** `'auto'` (default), `'hogwild'` or `'batched'`. */
+  method?: string
+  /** Batched method: skip-gram context rows per update (default 0 = 2·window + 1); CBOW center words sharing one noise set (default 0 = 4). */
+  batchSize?: number
+  /** Re-read a corpus file every epoch instead of holding it in memory (default false). */
+  stream?: boolean
+}
+
+/** What a finished run did. */
+export interface Word2VecStats {
+  /** Words processed over all epochs (the C tool's count: in-vocabulary words and line ends). */
+  words: number
+  /** Seconds of training (excludes counting and reading the corpus). */
+  seconds: number
+  /** `words / seconds`. */
+  wordsPerSecond: number
+  /** Workers that ran concurrently. */
+  threads: number
+  /** Corpus shards. */
+  shards: number
+  /** `'hogwild'` or `'batched'`. */
+  method: string
+  /** Epochs. */
+  epochs: number
+  /** Bytes of the in-memory corpus (0 when streamed). */
+  corpusBytes: number
+  /** Bytes of the weight tables. */
+  weightsBytes: number
+  /** Vocabulary size (`</s>` included). */
+  vocabSize: number
+}
+
+/** Options of `evaluateWordPairsAsync`. */
+export interface WordPairArgs {
+  /** Leading rows that take part (absent = all). */
+  restrictVocab?: number
+  /** Upper-case words before matching (default true). */
+  caseInsensitive?: boolean
+  /** Field separator (default tab); `null` = any whitespace. */
+  delimiter?: string
+  /** Split on any run of whitespace (overrides `delimiter`). */
+  whitespace?: boolean
+}
+
+/** Result of `evaluateWordPairsAsync`. */
+export interface WordPairReportOut {
+  /** Spearman's ρ. */
+  spearman: number
+  /** Pearson's r. */
+  pearson: number
+  /** Pairs used. */
+  pairs: number
+  /** Pairs with a word outside the vocabulary. */
+  oov: number
+  /** `oov / (pairs + oov)`. */
+  oovRatio: number
 }
 
 /** Writes mono samples as a 16-bit PCM WAV file, atomically (`round(x · 32768)`, clamped). */

@@ -835,8 +835,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.CorpusVocab = nativeBinding.CorpusVocab
 module.exports.Dropout = nativeBinding.Dropout
 module.exports.Embedding = nativeBinding.Embedding
+module.exports.JobHandle = nativeBinding.JobHandle
+module.exports.KeyedVectors = nativeBinding.KeyedVectors
 module.exports.Linear = nativeBinding.Linear
 module.exports.NgramLm = nativeBinding.NgramLm
 module.exports.Optimizer = nativeBinding.Optimizer
@@ -844,6 +847,7 @@ module.exports.ParamHandle = nativeBinding.ParamHandle
 module.exports.RecurrentNet = nativeBinding.RecurrentNet
 module.exports.Sampler = nativeBinding.Sampler
 module.exports.SequencePool = nativeBinding.SequencePool
+module.exports.Word2VecTrainer = nativeBinding.Word2VecTrainer
 module.exports.accuracy = nativeBinding.accuracy
 module.exports.activationBackward = nativeBinding.activationBackward
 module.exports.activationForward = nativeBinding.activationForward

@@ -102,3 +102,4 @@ export { type SequenceInput } from './models/sequences';
 export * from './audio';
 export * from './ctc';
 export { wordErrorRate, charErrorRate, errorCounts, errorCountsAsync, type ErrorCounts, type ErrorUnit } from './training/error-rate';
+export * from './embeddings';

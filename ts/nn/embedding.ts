@@ -4,9 +4,10 @@
  * ids accumulate), never into the padding row, and not at all while the table is frozen.
  */
 import native = require('../native');
-import { awaitNative, callNative, describe } from '../errors';
+import { awaitNative, callNative, describe, InvalidArgumentError } from '../errors';
 import { type IntTensorLike, type Tensor, tensorArg, type TensorLike } from '../tensor';
 import { boolOption, intTensorShape, type LayerForwardOptions, nativeForward, nativeForwardAsync, NativeTrainableLayer, numberOption, optionsObject } from './common';
+import type { FromKeyedVectorsOptions, KeyedEmbedding, KeyedVectors } from '../embeddings/keyed-vectors';
 
 /** Options of `Embedding` (PyTorch names). */
 export interface EmbeddingOptions {
@@ -88,6 +89,27 @@ export class Embedding extends NativeTrainableLayer<native.Embedding> {
     const paddingIdx = o.paddingIdx === undefined ? undefined : numberOption('paddingIdx', o.paddingIdx, NaN);
     adopting = callNative(() => native.Embedding.fromPretrained(w, freeze, paddingIdx));
     return new Embedding({ numEmbeddings: w.shape[0], embeddingDim: w.shape[1] });
+  }
+
+  /**
+   * An embedding layer initialised from word vectors (transfer learning): row `i` is the vector
+   * of `words[i]` (default: every word of `kv`, in its order), frozen unless `freeze: false`.
+   * Returns the layer with the word → row mapping (`KeyedEmbedding`). A word not in `kv` is an
+   * `InvalidArgumentError` naming `words[i]`.
+   */
+  static fromKeyedVectors(kv: KeyedVectors, options: FromKeyedVectorsOptions = {}): KeyedEmbedding {
+    if (kv === null || typeof kv !== 'object' || typeof (kv as { vectors?: unknown }).vectors !== 'function') throw new TypeError(`kv: expected KeyedVectors, got ${describe(kv)}`);
+    const o = optionsObject('options', options);
+    if (o.words !== undefined && !Array.isArray(o.words)) throw new TypeError(`words: expected an array of words (strings), got ${describe(o.words)}`);
+    const words = o.words === undefined ? [...kv.words] : [...o.words];
+    const weight = o.words === undefined ? kv.vectors() : kv.vectors(words);
+    const index = new Map<string, number>();
+    words.forEach((w, i) => {
+      if (index.has(w)) throw new InvalidArgumentError(`words[${i}]: '${w}' appears twice (also at ${index.get(w)}); every word must be unique`, 'ERR_SEQLEARN_INVALID_ARG');
+      index.set(w, i);
+    });
+    const embedding = Embedding.fromPretrained(weight, { freeze: o.freeze, paddingIdx: o.paddingIdx });
+    return { embedding, words: Object.freeze(words), index };
   }
 
   /** Frozen: backward accumulates no gradient, and optimizers leave the table alone. Assignable. */

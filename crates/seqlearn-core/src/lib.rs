@@ -10,6 +10,7 @@ extern crate blas_src;
 pub mod activation;
 pub mod audio;
 pub mod decode;
+pub mod embeddings;
 pub mod error;
 pub mod error_rate;
 pub mod io;

@@ -2,3 +2,4 @@
 
 pub mod atomic;
 pub mod safetensors;
+pub mod word2vec_format;
