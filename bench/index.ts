@@ -3,11 +3,13 @@
 //   npm run bench -- recurrent --quick --only lstm --configs 0,1
 //   npm run bench -- lm --quick --skip tfjs
 //   npm run bench -- ctc --warpctc /path/libwarpctc.so
+//   npm run bench -- word2vec --word2vec /path/word2vec --pword2vec /path/pWord2Vec --only speed
 import { run as recurrent } from './recurrent';
 import { run as lm } from './lm';
 import { run as ctc } from './ctc';
+import { run as word2vec } from './word2vec';
 
-const BENCHES: Record<string, (argv: string[]) => Promise<unknown>> = { recurrent, lm, ctc };
+const BENCHES: Record<string, (argv: string[]) => Promise<unknown>> = { recurrent, lm, ctc, word2vec };
 
 async function main() {
   const argv = process.argv.slice(2);
