@@ -41,7 +41,7 @@ export const WORD2VEC_FLAGS: readonly FlagSpec[] = [
   { name: '-seed', kind: 'int', metavar: '<int>', section: EXTRA, defaultText: '1', help: 'Seed of the initial vectors and of every thread\'s generator' },
   {
     name: '-method', kind: 'choice', metavar: 'auto|hogwild|batched', section: EXTRA, choices: ['auto', 'hogwild', 'batched'], defaultText: 'auto',
-    help: 'hogwild = the C tool\'s per-pair updates; batched = pWord2Vec\'s shared-negative mini-batch updates\n(negative sampling only); auto = batched when it applies, else hogwild',
+    help: 'hogwild = the C tool\'s per-pair updates; batched = pWord2Vec\'s shared-negative mini-batch updates\n(negative sampling only); auto = batched for skip-gram with negative sampling alone, else hogwild',
   },
   { name: '-batch-size', kind: 'int', metavar: '<int>', section: EXTRA, defaultText: '2*window+1 (skip-gram), 4 (CBOW)', help: 'Skip-gram: context rows per batched update (pWord2Vec\'s -batch-size); CBOW: center words sharing one noise set' },
   { name: '-deterministic', kind: 'bool01', metavar: '<int>', section: EXTRA, defaultText: '0', help: '1 = the same vectors for the same seed and -threads (trains on one worker)' },

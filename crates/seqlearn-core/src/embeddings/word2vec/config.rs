@@ -34,8 +34,10 @@ pub enum Architecture {
 /// How the updates are computed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
-    /// [`Method::Batched`] for negative sampling without hierarchical or full softmax, else
-    /// [`Method::Hogwild`]. [`Word2VecConfig::resolved_method`] tells which.
+    /// [`Method::Batched`] for skip-gram with negative sampling alone, else [`Method::Hogwild`]
+    /// (CBOW too: on wiki8 with `-iter 5` the batched CBOW averaged 41.6 % analogy accuracy over
+    /// 3 seeds against the C tool's 43.0 %, Hogwild 42.5 %, at 2.3× the Hogwild speed; batched CBOW
+    /// stays available as [`Method::Batched`]). [`Word2VecConfig::resolved_method`] tells which.
     Auto,
     /// The C tool's per-pair updates (every objective, both architectures).
     Hogwild,
@@ -168,7 +170,7 @@ impl Word2VecConfig {
     /// The method actually used: `Auto` becomes `Batched` when [`batched_applies`](Self::batched_applies), else `Hogwild`.
     pub fn resolved_method(&self) -> Method {
         match self.method {
-            Method::Auto if self.batched_applies() => Method::Batched,
+            Method::Auto if self.batched_applies() && self.architecture == Architecture::SkipGram => Method::Batched,
             Method::Auto => Method::Hogwild,
             m => m,
         }
@@ -285,8 +287,9 @@ mod tests {
         let sg = Word2VecConfig { architecture: Architecture::SkipGram, ..c.clone() };
         assert_eq!(sg.start_alpha(), 0.025);
         assert_eq!(c.batch_rows(), 11);
-        assert_eq!(c.resolved_method(), Method::Batched);
-        assert_eq!(Word2VecConfig { hs: true, ..c.clone() }.resolved_method(), Method::Hogwild);
+        assert_eq!(c.resolved_method(), Method::Hogwild);
+        assert_eq!(sg.resolved_method(), Method::Batched);
+        assert_eq!(Word2VecConfig { hs: true, ..sg.clone() }.resolved_method(), Method::Hogwild);
         c.validate().unwrap();
     }
 
