@@ -9,7 +9,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::AsyncTask;
 use napi::{Env, Task};
 use napi_derive::napi;
-use seqlearn_core::embeddings::progress::{JobProgress, Phase};
+use seqlearn_core::embeddings::progress::{JobProgress, Phase, ProgressSnapshot};
 use seqlearn_core::embeddings::vocab::{Vocab, VocabOptions};
 
 use crate::convert::{to_usize, MAX_SAFE_INTEGER};
@@ -94,6 +94,20 @@ pub struct JobProgressInfo {
     pub aborted: bool,
 }
 
+impl From<ProgressSnapshot> for JobProgressInfo {
+    fn from(s: ProgressSnapshot) -> Self {
+        JobProgressInfo {
+            phase: phase_name(s.phase).to_string(),
+            done: s.done as f64,
+            total: s.total as f64,
+            epoch: s.epoch,
+            epochs: s.epochs,
+            alpha: s.alpha as f64,
+            aborted: s.aborted,
+        }
+    }
+}
+
 /// The name of a phase as TypeScript sees it.
 pub(crate) fn phase_name(p: Phase) -> &'static str {
     match p {
@@ -136,16 +150,7 @@ impl JobHandle {
     /// The current counters (cheap: a few atomic loads).
     #[napi]
     pub fn progress(&self) -> JobProgressInfo {
-        let s = self.inner.snapshot();
-        JobProgressInfo {
-            phase: phase_name(s.phase).to_string(),
-            done: s.done as f64,
-            total: s.total as f64,
-            epoch: s.epoch,
-            epochs: s.epochs,
-            alpha: s.alpha as f64,
-            aborted: s.aborted,
-        }
+        JobProgressInfo::from(self.inner.snapshot())
     }
 
     /// Asks the job to stop; it rejects with an error on argument `signal`.

@@ -18,7 +18,7 @@ use seqlearn_core::embeddings::word2vec::{train_file, train_text, Architecture, 
 use crate::convert::{to_usize, MAX_SAFE_INTEGER};
 use crate::error::{guard, invalid, to_js};
 use crate::keyed_vectors::KeyedVectors;
-use crate::vocab::{phase_name, vocab_options, CorpusData, CorpusSource, CorpusVocab, JobProgressInfo, VocabBuildOptions};
+use crate::vocab::{vocab_options, CorpusData, CorpusSource, CorpusVocab, JobProgressInfo, VocabBuildOptions};
 
 /// Options of `new Word2VecTrainer(options)`: the C tool's flags in camelCase, with its defaults.
 #[napi(object)]
@@ -292,16 +292,7 @@ impl Word2VecTrainer {
     /// words; `'done'`), epoch and learning rate. Cheap (atomic loads).
     #[napi]
     pub fn progress(&self) -> JobProgressInfo {
-        let s = self.progress.lock().unwrap_or_else(|e| e.into_inner()).snapshot();
-        JobProgressInfo {
-            phase: phase_name(s.phase).to_string(),
-            done: s.done as f64,
-            total: s.total as f64,
-            epoch: s.epoch,
-            epochs: s.epochs,
-            alpha: s.alpha as f64,
-            aborted: s.aborted,
-        }
+        JobProgressInfo::from(self.progress.lock().unwrap_or_else(|e| e.into_inner()).snapshot())
     }
 
     /// Asks the running job to stop; `trainAsync` then rejects with an error on argument `signal`.

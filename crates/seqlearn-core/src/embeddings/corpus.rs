@@ -12,7 +12,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::progress::{JobProgress, Phase};
+use super::progress::{ByteProgress, JobProgress, Phase};
 use super::vocab::{count_file, Vocab, VocabCounter, VocabOptions, DEFAULT_MAX_DISTINCT, EOS, MAX_WORD_BYTES};
 use crate::error::{Error, Result};
 
@@ -324,30 +324,14 @@ impl MemoryCorpus {
         let io = |e| Error::Io { path: name.to_string(), source: e };
         let mut reader = WordReader::new(r);
         let mut ids = Vec::new();
-        let mut until_check = 1u32 << 16;
-        let mut reported = 0u64;
-        let mut report = |reader: &WordReader<R>| -> Result<()> {
-            if let Some(p) = progress {
-                let now = reader.bytes_read();
-                p.advance(now - reported);
-                reported = now;
-                if p.aborted() {
-                    return Err(Error::invalid("signal", "reading the corpus was aborted"));
-                }
-            }
-            Ok(())
-        };
+        let mut progress = ByteProgress::new(progress, "reading the corpus");
         while let Some(tok) = reader.next_token().map_err(io)? {
             if let Some(id) = vocab.id_bytes(tok.bytes) {
                 ids.push(id);
             }
-            until_check -= 1;
-            if until_check == 0 {
-                until_check = 1 << 16;
-                report(&reader)?;
-            }
+            progress.tick(|| reader.bytes_read())?;
         }
-        report(&reader)?;
+        progress.report(reader.bytes_read())?;
         ids.shrink_to_fit();
         Ok(MemoryCorpus { ids })
     }

@@ -4,6 +4,8 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
+use crate::error::{Error, Result};
+
 /// What a job is doing now (stored in [`JobProgress::phase`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
@@ -118,6 +120,49 @@ impl JobProgress {
             alpha: f32::from_bits(self.alpha_bits.load(Ordering::Relaxed)),
             aborted: self.aborted(),
         }
+    }
+}
+
+/// Reports a reader's byte position to an optional [`JobProgress`] (already in its phase) every
+/// 65,536 tokens and at the end, and turns a requested abort into an error on argument `signal`.
+/// The vocabulary count and the corpus encoding share it.
+pub struct ByteProgress<'a> {
+    progress: Option<&'a JobProgress>,
+    what: &'static str,
+    reported: u64,
+    until_check: u32,
+}
+
+impl<'a> ByteProgress<'a> {
+    /// Tokens between two reports.
+    const EVERY: u32 = 1 << 16;
+
+    /// A reporter for `progress`; `what` names the job in the abort error ("the vocabulary count").
+    pub fn new(progress: Option<&'a JobProgress>, what: &'static str) -> Self {
+        ByteProgress { progress, what, reported: 0, until_check: Self::EVERY }
+    }
+
+    /// Counts one token; every [`Self::EVERY`] tokens reports `bytes_read()` and checks for abort.
+    #[inline]
+    pub fn tick(&mut self, bytes_read: impl FnOnce() -> u64) -> Result<()> {
+        self.until_check -= 1;
+        if self.until_check == 0 {
+            self.until_check = Self::EVERY;
+            self.report(bytes_read())?;
+        }
+        Ok(())
+    }
+
+    /// Reports `bytes_read` now (call once at the end) and checks for abort.
+    pub fn report(&mut self, bytes_read: u64) -> Result<()> {
+        if let Some(p) = self.progress {
+            p.advance(bytes_read - self.reported);
+            self.reported = bytes_read;
+            if p.aborted() {
+                return Err(Error::invalid("signal", format!("{} was aborted", self.what)));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -12,7 +12,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::corpus::{open_range, parallel_parts, token_ranges, WordReader};
-use super::progress::{JobProgress, Phase};
+use super::progress::{ByteProgress, JobProgress, Phase};
 use crate::error::{Error, Result};
 
 /// The C tool's sentence-end token: a newline in the corpus reads as this word; always id 0.
@@ -305,28 +305,12 @@ impl VocabCounter {
     pub fn count<R: Read>(mut self, r: R, name: &str, progress: Option<&JobProgress>) -> Result<Self> {
         let mut reader = WordReader::new(r);
         let io = |e| Error::Io { path: name.to_string(), source: e };
-        let mut until_check = 1u32 << 16;
-        let mut reported = 0u64;
-        let mut report = |reader: &WordReader<R>| -> Result<()> {
-            if let Some(p) = progress {
-                let now = reader.bytes_read();
-                p.advance(now - reported);
-                reported = now;
-                if p.aborted() {
-                    return Err(Error::invalid("signal", "the vocabulary count was aborted"));
-                }
-            }
-            Ok(())
-        };
+        let mut progress = ByteProgress::new(progress, "the vocabulary count");
         while let Some(tok) = reader.next_token().map_err(io)? {
             self.add(tok.bytes);
-            until_check -= 1;
-            if until_check == 0 {
-                until_check = 1 << 16;
-                report(&reader)?;
-            }
+            progress.tick(|| reader.bytes_read())?;
         }
-        report(&reader)?;
+        progress.report(reader.bytes_read())?;
         Ok(self)
     }
 
