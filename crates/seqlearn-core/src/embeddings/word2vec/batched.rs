@@ -2,7 +2,7 @@
 //! "Parallelizing Word2Vec in Shared and Distributed Memory"), as fused SIMD small-GEMMs.
 //!
 //! **Skip-gram.** For each center word `w` of a (subsampled) sentence, the C tool's random window
-//! shrink picks a radius `1..=window`; the context words `c_1..c_B` around `w` are the inputs
+//! shrink picks a radius `1..=window` (drawn like the Hogwild path's, from the high bits); the context words `c_1..c_B` around `w` are the inputs
 //! (their `syn0` rows) and `[w] + negatives` the outputs (`syn1neg` rows). One set of `negative`
 //! noise words is drawn per batch and **shared by all its contexts**; a noise word equal to `w`
 //! is dropped and one drawn several times becomes one output weighted by its multiplicity (both
@@ -26,6 +26,7 @@
 //! overlap the arithmetic of this one. All buffers live in the per-thread `BatchedScratch`:
 //! nothing is allocated per window.
 
+use super::hogwild::below;
 use super::config::{Architecture, Word2VecConfig};
 use super::kernels::{self, NsScratch};
 use super::weights::SharedWeights;
@@ -224,7 +225,7 @@ fn skip_gram(
                 kernels::prefetch_row(w.row0(sentence[pos + 1 + window]), dim);
             }
         }
-        let radius = window - (rng.next() % window as u64) as usize;
+        let radius = window - below(rng.next(), window);
         let (lo, hi) = window_bounds(pos, len, radius);
         s.contexts.clear();
         s.contexts.extend(sentence[lo..pos].iter().chain(&sentence[pos + 1..hi]));
@@ -295,7 +296,7 @@ fn cbow(
         s.ctx_start.push(0);
         s.centers.clear();
         while s.centers.len() < rows && pos < len {
-            let radius = window - (rng.next() % window as u64) as usize;
+            let radius = window - below(rng.next(), window);
             let (lo, hi) = window_bounds(pos, len, radius);
             if hi - lo > 1 {
                 s.contexts.extend(sentence[lo..pos].iter().chain(&sentence[pos + 1..hi]));
@@ -439,7 +440,7 @@ mod tests {
         }
         for pos in 0..sentence.len() {
             let center = sentence[pos];
-            let radius = window - (rng.next() % window as u64) as usize;
+            let radius = window - below(rng.next(), window);
             let ctx: Vec<u32> =
                 (0..sentence.len()).filter(|&c| c != pos && c + radius >= pos && c <= pos + radius).map(|c| sentence[c]).collect();
             for batch in ctx.chunks(rows) {
@@ -493,7 +494,7 @@ mod tests {
         while pos < sentence.len() {
             let mut group: Vec<(u32, Vec<u32>)> = Vec::new();
             while group.len() < rows && pos < sentence.len() {
-                let radius = window - (rng.next() % window as u64) as usize;
+                let radius = window - below(rng.next(), window);
                 let ctx: Vec<u32> =
                     (0..sentence.len()).filter(|&c| c != pos && c + radius >= pos && c <= pos + radius).map(|c| sentence[c]).collect();
                 if !ctx.is_empty() {
